@@ -1,0 +1,1 @@
+"""Credit-centre operators."""

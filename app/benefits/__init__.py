@@ -1,0 +1,1 @@
+"""信易+ benefits and the merchants that offer them."""

@@ -1,0 +1,1 @@
+"""The published record catalogue and the scoring schemes built on it."""

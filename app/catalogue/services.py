@@ -1,0 +1,118 @@
+"""Loading published schemes into the catalogue and reading them back as scoring rules."""
+import tomllib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from app.catalogue.models import Dimension, RecordType, Scheme, Tier
+from app.extensions import db
+from app.scoring.engine import Rules, TypeRule
+
+SCHEMES_DIR = Path(__file__).parent / "schemes"
+POLARITIES = ("positive", "negative")
+SEVERITIES = ("minor", "major", "serious")
+
+
+class SchemeError(ValueError):
+    """A scheme file that cannot be published as it is."""
+
+
+def read_scheme_file(path) -> dict:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    _check(data)
+    return data
+
+
+def _check(data):
+    dimensions = {d["code"] for d in data["dimensions"]}
+    codes = [t["code"] for t in data["record_types"]]
+    if len(codes) != len(set(codes)):
+        raise SchemeError("record type codes must be unique")
+    for t in data["record_types"]:
+        if t["dimension"] not in dimensions:
+            raise SchemeError(f"{t['code']}: unknown dimension {t['dimension']}")
+        if t["polarity"] not in POLARITIES:
+            raise SchemeError(f"{t['code']}: polarity must be positive or negative")
+        if t["polarity"] == "negative" and t["severity"] not in SEVERITIES:
+            raise SchemeError(f"{t['code']}: a negative type needs a severity")
+        if t["points"] <= 0 or t["fade_days"] < 1 or t["full_days"] < 0:
+            raise SchemeError(f"{t['code']}: points and fade_days must be positive")
+
+
+def publish_scheme(data: dict, make_current=True) -> Scheme:
+    """Store a scheme version (once; versions are immutable) and optionally make it current."""
+    scheme = db.session.scalar(select(Scheme).filter_by(version=data["version"]))
+    if scheme is None:
+        scheme = Scheme(
+            version=data["version"], name=data["name"], name_en=data["name_en"],
+            published_on=date.fromisoformat(data["published_on"]), base=data["base"],
+            min_score=data["min_score"], max_score=data["max_score"], source=data,
+        )
+        db.session.add(scheme)
+        db.session.flush()
+        for position, d in enumerate(data["dimensions"]):
+            db.session.add(Dimension(scheme_id=scheme.id, position=position, **_pick(
+                d, "code", "name", "name_en", "floor", "cap")))
+        for t in data["tiers"]:
+            db.session.add(Tier(scheme_id=scheme.id, **_pick(t, "code", "name", "name_en", "min_score")))
+        for t in data["record_types"]:
+            db.session.add(RecordType(
+                scheme_id=scheme.id,
+                severity=t.get("severity") or None,
+                cap_per_year=t.get("cap_per_year") or None,
+                unit_attribute=t.get("unit_attribute") or None,
+                unit_size=t.get("unit_size") or 1,
+                state=t.get("state", False),
+                **_pick(t, "code", "name", "name_en", "description", "description_en",
+                        "dimension", "polarity", "points", "full_days", "fade_days",
+                        "legal_basis"),
+            ))
+    if make_current and not scheme.is_current:
+        db.session.execute(update(Scheme).values(is_current=False))
+        scheme.is_current = True
+    db.session.flush()
+    return scheme
+
+
+def _pick(mapping, *keys):
+    return {k: mapping[k] for k in keys}
+
+
+def load_default_scheme(version) -> Scheme:
+    return publish_scheme(read_scheme_file(SCHEMES_DIR / f"{version}.toml"))
+
+
+def current_scheme() -> Scheme:
+    scheme = db.session.scalar(select(Scheme).filter_by(is_current=True))
+    if scheme is None:
+        raise LookupError("no scoring scheme has been published")
+    return scheme
+
+
+def record_type(scheme: Scheme, code: str) -> RecordType | None:
+    return db.session.scalar(select(RecordType).filter_by(scheme_id=scheme.id, code=code))
+
+
+def rules_for(scheme: Scheme) -> Rules:
+    return _rules_from_source(scheme.version, scheme.id)
+
+
+@lru_cache(maxsize=8)
+def _rules_from_source(version, scheme_id) -> Rules:
+    # published versions never change, so their rules can be kept for the process' lifetime
+    scheme = db.session.get(Scheme, scheme_id)
+    return Rules(
+        version=version,
+        base=scheme.base,
+        min_score=scheme.min_score,
+        max_score=scheme.max_score,
+        dimensions=tuple((d.code, d.floor, d.cap) for d in scheme.dimensions),
+        tiers=tuple((t.code, t.min_score) for t in scheme.tiers),
+        types={
+            t.code: TypeRule(t.code, t.dimension, t.signed_points, t.full_days, t.fade_days,
+                             t.cap_per_year, t.severity, t.state)
+            for t in scheme.record_types
+        },
+    )

@@ -1,0 +1,12 @@
+"""The `flask` command line: each domain contributes its own group."""
+
+
+def register(app):
+    from app.catalogue.commands import scheme
+    from app.core.commands import audit_group
+    from app.demo.commands import demo
+    from app.records.commands import records
+    from app.scoring.commands import scores
+
+    for command in (scheme, audit_group, demo, records, scores):
+        app.cli.add_command(command)

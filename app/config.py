@@ -1,0 +1,74 @@
+"""Settings read from the environment; the embedded default fills in dev keys from `instance/`."""
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+SECRET_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when a required setting is missing."""
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def load_config(instance_path, overrides=None):
+    """Build the settings mapping for one application instance."""
+    overrides = dict(overrides or {})
+    env = os.environ.get("APP_ENV", "embedded")
+    cfg = {
+        "APP_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'platform.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "RECORDS_BATCH_LIMIT": 1000,
+        "DEFAULT_SCHEME_VERSION": "2026.1",
+        "PASSWORD_HASH_COST": os.environ.get("PASSWORD_HASH_COST", "normal"),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_SUPPORTED_LOCALES": ["zh_CN", "en"],
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "API_TITLE": "信易+ credit-points platform",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MERCHANT_DEFAULT_GRACE_DAYS": _env_int("MERCHANT_DEFAULT_GRACE_DAYS", 7),
+    }
+    for name in SECRET_NAMES:
+        if os.environ.get(name):
+            cfg[name] = os.environ[name]
+    cfg.update(overrides)
+    missing = [n for n in SECRET_NAMES if not cfg.get(n)]
+    if missing:
+        if env == "production":
+            raise ConfigError(f"missing required settings: {', '.join(missing)}")
+        cfg.update({n: v for n, v in _dev_secrets(instance_path).items() if n in missing})
+    cfg["SESSION_COOKIE_SECURE"] = env == "production"
+    return cfg
+
+
+def _dev_secrets(instance_path):
+    """Load or create the embedded default's dev keys (git-ignored `instance/dev-secrets.json`)."""
+    path = Path(instance_path) / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "FIELD_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.write_text(json.dumps(keys, indent=2))
+    path.chmod(0o600)
+    return keys

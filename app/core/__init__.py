@@ -1,0 +1,1 @@
+"""Shared infrastructure: time, database types, crypto, errors, Redis, audit."""

@@ -1,0 +1,1 @@
+"""Demo data for the embedded default: departments, residents with varied records, merchants."""

@@ -1,0 +1,1 @@
+"""Departments (数据提供单位) that deliver public credit records."""

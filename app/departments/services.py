@@ -1,0 +1,37 @@
+"""Department credentials."""
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core import crypto
+from app.core.errors import ApiError
+from app.departments.models import Department
+from app.extensions import db
+
+
+def create_department(code: str, name: str, api_key: str | None = None):
+    """Create a department; return it with its API key (shown once, stored hashed)."""
+    api_key = api_key or crypto.new_api_key("dep")
+    department = Department(code=code, name=name, api_key_hash=crypto.hash_api_key(api_key))
+    db.session.add(department)
+    db.session.flush()
+    return department, api_key
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def authenticated_department() -> Department:
+    """Return the department whose key authorises this request, or answer 401."""
+    token = bearer_token()
+    if not token:
+        raise ApiError(401, "missing_credentials", _("Send the department API key as a Bearer token."))
+    department = db.session.scalar(
+        select(Department).filter_by(api_key_hash=crypto.hash_api_key(token), active=True)
+    )
+    if department is None:
+        raise ApiError(401, "invalid_credentials", _("The API key is not valid."))
+    return department

@@ -1,0 +1,1 @@
+"""Public credit records delivered by departments."""

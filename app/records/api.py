@@ -1,0 +1,65 @@
+"""Department API: deliver, correct and revoke records (DESIGN §10)."""
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.departments.services import authenticated_department
+from app.extensions import db, limiter
+from app.records import services
+from app.records.schemas import BatchResultSchema, RecordBatchArgs, RecordPatchArgs, RecordSchema
+
+blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
+                description="Departments deliver, correct and revoke public credit records.")
+
+
+@blp.before_request
+def authenticate():
+    # credentials first, so a caller without them learns nothing about the body's shape
+    g.department = authenticated_department()
+
+
+def _department_key():
+    return f"department:{g.department.id}"
+
+
+@blp.route("")
+class RecordBatch(MethodView):
+    decorators = [limiter.limit("120/minute", key_func=_department_key)]
+
+    @blp.arguments(RecordBatchArgs)
+    @blp.response(200, BatchResultSchema)
+    @blp.alt_response(401, description="No or bad department key")
+    @blp.alt_response(413, description="Body larger than the limit")
+    @blp.alt_response(415, description="Body is not JSON")
+    def post(self, args):
+        """Deliver up to 1,000 records; each gets its own result, in request order."""
+        outcomes = services.ingest(g.department, args["records"])
+        db.session.commit()
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "duplicate", "rejected")}
+        return {"accepted": counts["accepted"], "duplicates": counts["duplicate"],
+                "rejected": counts["rejected"], "results": [o.as_dict() for o in outcomes]}
+
+
+@blp.route("/<string:source_id>")
+class DepartmentRecord(MethodView):
+    decorators = [limiter.limit("600/minute", key_func=_department_key)]
+
+    @blp.response(200, RecordSchema)
+    def get(self, source_id):
+        """Read back one of this department's records."""
+        return services.department_record(g.department, source_id)
+
+    @blp.arguments(RecordPatchArgs)
+    @blp.response(200, RecordSchema)
+    def patch(self, changes, source_id):
+        """Correct a record's type, dates or attributes; the score follows at once."""
+        record = services.correct(g.department, source_id, changes)
+        db.session.commit()
+        return record
+
+    @blp.response(200, RecordSchema)
+    def delete(self, source_id):
+        """Revoke a record; it stops counting at once."""
+        record = services.revoke(g.department, source_id)
+        db.session.commit()
+        return record

@@ -1,0 +1,36 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import UTCDateTime
+from app.core.time import utcnow
+from app.extensions import db
+
+STATUSES = ("active", "revoked", "repaired", "expired")
+
+
+class CreditRecord(db.Model):
+    """One public credit record; idempotent on (department, source id)."""
+
+    __tablename__ = "credit_records"
+    __table_args__ = (
+        UniqueConstraint("department_id", "source_id"),
+        Index("ix_credit_records_person_id_status", "person_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    source_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    type_code: Mapped[str] = mapped_column(String(60))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    units: Mapped[int] = mapped_column(Integer, default=1)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self):
+        return f"<CreditRecord {self.id} {self.type_code} {self.status}>"

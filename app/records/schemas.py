@@ -1,0 +1,79 @@
+"""Request and response shapes of the department records API."""
+from datetime import date, datetime
+
+import marshmallow as ma
+
+from app.core.time import CITY_TZ
+
+
+class CityDate(ma.fields.Field):
+    """A date, or a date-time taken as its date in the city's time zone."""
+
+    default_error_messages = {"invalid": "Not a valid date (YYYY-MM-DD) or ISO date-time."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=CITY_TZ)
+        return moment.astimezone(CITY_TZ).date()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat()
+
+
+class RecordArgs(ma.Schema):
+    source_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+    id_number = ma.fields.String(required=True, validate=ma.validate.Length(1, 30))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 50))
+    type = ma.fields.String(required=True, validate=ma.validate.Length(1, 60))
+    occurred_at = CityDate(required=True)
+    ended_at = CityDate(load_default=None, allow_none=True)
+    attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+
+
+class RecordBatchArgs(ma.Schema):
+    records = ma.fields.List(ma.fields.Raw(), required=True,
+                             validate=ma.validate.Length(min=1, max=1000))
+
+
+class RecordPatchArgs(ma.Schema):
+    type = ma.fields.String(validate=ma.validate.Length(1, 60))
+    occurred_at = CityDate()
+    ended_at = CityDate(allow_none=True)
+    attributes = ma.fields.Dict(keys=ma.fields.String())
+
+
+class FieldErrorSchema(ma.Schema):
+    field = ma.fields.String()
+    message = ma.fields.String()
+
+
+class RecordResultSchema(ma.Schema):
+    source_id = ma.fields.Raw()
+    status = ma.fields.String()
+    record_id = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
+class BatchResultSchema(ma.Schema):
+    accepted = ma.fields.Integer()
+    duplicates = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+    results = ma.fields.List(ma.fields.Nested(RecordResultSchema))
+
+
+class RecordSchema(ma.Schema):
+    record_id = ma.fields.Integer(attribute="id")
+    source_id = ma.fields.String()
+    type = ma.fields.String(attribute="type_code")
+    status = ma.fields.String()
+    occurred_at = CityDate(attribute="occurred_on")
+    ended_at = CityDate(attribute="ended_on")
+    attributes = ma.fields.Dict()

@@ -1,0 +1,244 @@
+"""Taking in, correcting and revoking public credit records."""
+from dataclasses import dataclass, field
+
+import marshmallow as ma
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.catalogue.models import RecordType
+from app.catalogue.services import current_scheme, record_type
+from app.core import crypto
+from app.core.audit import audit
+from app.core.errors import ApiError
+from app.core.time import city_today
+from app.extensions import db
+from app.records.models import CreditRecord
+from app.records.schemas import RecordArgs
+from app.residents.models import Person
+from app.residents.services import id_number_index, normalise_id_number
+from app.scoring.services import rescore_people
+
+_record_args = RecordArgs()
+
+
+@dataclass
+class Outcome:
+    source_id: object
+    status: str = "rejected"
+    record_id: int | None = None
+    errors: list = field(default_factory=list)
+
+    def as_dict(self):
+        out = {"source_id": self.source_id, "status": self.status}
+        if self.record_id is not None:
+            out["record_id"] = self.record_id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def ingest(department, raw_records, actor=None):
+    """Take in a batch; every record gets its own outcome and bad ones never stop good ones."""
+    scheme = current_scheme()
+    types = {t.code: t for t in db.session.scalars(
+        select(RecordType).filter_by(scheme_id=scheme.id))}
+    outcomes, valid, seen = [], [], {}
+    for raw in raw_records:
+        source_id = raw.get("source_id") if isinstance(raw, dict) else None
+        outcome = Outcome(source_id)
+        outcomes.append(outcome)
+        values, outcome.errors = validate(raw, types)
+        if outcome.errors:
+            continue
+        if values["source_id"] in seen:
+            outcome.status = "duplicate"
+            seen[values["source_id"]].append(outcome)
+            continue
+        seen[values["source_id"]] = [outcome]
+        valid.append((outcome, values))
+
+    persons = _persons_for([v for _o, v in valid])
+    for outcome, values in valid:
+        person = persons[values["index"]]
+        if person.name != values["name"]:
+            for same in seen.pop(values["source_id"]):
+                same.status = "rejected"
+                same.errors = [{"field": "name",
+                                "message": _("The name does not match the ID number.")}]
+    valid = [(o, v) for o, v in valid if not o.errors]
+    rows = [_row(department.id, persons[v["index"]].id, v) for _o, v in valid]
+    inserted = {}
+    if rows:
+        statement = (_insert(CreditRecord).values(rows)
+                     .on_conflict_do_nothing(index_elements=["department_id", "source_id"])
+                     .returning(CreditRecord.id, CreditRecord.source_id))
+        inserted = dict((s, i) for i, s in db.session.execute(statement))
+    existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
+    for _outcome, values in valid:
+        sid = values["source_id"]
+        for position, outcome in enumerate(seen[sid]):
+            new = sid in inserted and position == 0
+            outcome.status = "accepted" if new else "duplicate"
+            outcome.record_id = inserted.get(sid) or existing.get(sid)
+    accepted = [o.record_id for o in outcomes if o.status == "accepted"]
+    if accepted:
+        audit(actor or f"department:{department.code}", "records.accepted", "credit_record",
+              data={"department": department.code, "record_ids": accepted})
+        rescore_people({persons[v["index"]].id for o, v in valid if o.status == "accepted"})
+    return outcomes
+
+
+def validate(raw, types):
+    """Return (clean values, errors) for one record; errors are [{field, message}]."""
+    if not isinstance(raw, dict):
+        return None, [{"field": "", "message": _("Each record must be a JSON object.")}]
+    try:
+        values = _record_args.load(raw, unknown=ma.EXCLUDE)
+    except ma.ValidationError as err:
+        return None, [{"field": f, "message": " ".join(_flatten(m))} for f, m in err.messages.items()]
+    errors = []
+    try:
+        values["id_number"] = normalise_id_number(values["id_number"])
+        values["index"] = id_number_index(values["id_number"])
+    except ValueError:
+        errors.append({"field": "id_number", "message": _("The ID number is not valid (checksum or date).")})
+    rtype = types.get(values["type"])
+    if rtype is None:
+        errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
+    errors += _date_errors(values)
+    if rtype is not None and not errors:
+        try:
+            values["units"] = units_for(rtype, values["attributes"])
+        except ValueError as exc:
+            errors.append({"field": f"attributes.{rtype.unit_attribute}", "message": str(exc)})
+    return values, errors
+
+
+def _date_errors(values):
+    today, errors = city_today(), []
+    if values["occurred_at"] > today:
+        errors.append({"field": "occurred_at", "message": _("The date is in the future.")})
+    ended = values.get("ended_at")
+    if ended is not None:
+        if ended > today:
+            errors.append({"field": "ended_at", "message": _("The date is in the future.")})
+        if ended < values["occurred_at"]:
+            errors.append({"field": "ended_at", "message": _("The end is before the start.")})
+    return errors
+
+
+def units_for(rtype, attributes) -> int:
+    """How many times a record's points count (e.g. whole 10-hour blocks of volunteering)."""
+    if not rtype.unit_attribute:
+        return 1
+    amount = attributes.get(rtype.unit_attribute)
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+        raise ValueError(_("A non-negative number is required."))
+    return int(amount // rtype.unit_size)
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _flatten(v)]
+    if isinstance(messages, list):
+        return [m for v in messages for m in _flatten(v)]
+    return [str(messages)]
+
+
+def _persons_for(values_list):
+    """Return {blind index: Person} for every record, creating persons in bulk as needed."""
+    wanted = {v["index"]: v for v in values_list}
+    if not wanted:
+        return {}
+    found = _persons_by_index(list(wanted))
+    missing = [
+        {"id_number_enc": crypto.encrypt(v["id_number"], "persons.id_number"),
+         "id_number_index": idx, "name_enc": crypto.encrypt(v["name"], "persons.name")}
+        for idx, v in wanted.items() if idx not in found
+    ]
+    if missing:
+        # another batch may create the same person concurrently: skip and read back
+        db.session.execute(_insert(Person).values(missing)
+                           .on_conflict_do_nothing(index_elements=["id_number_index"]))
+        found.update(_persons_by_index([m["id_number_index"] for m in missing]))
+    return found
+
+
+def _persons_by_index(indexes):
+    persons = db.session.scalars(select(Person).where(Person.id_number_index.in_(indexes)))
+    return {p.id_number_index: p for p in persons}
+
+
+def _row(department_id, person_id, v):
+    return {
+        "department_id": department_id, "source_id": v["source_id"], "person_id": person_id,
+        "type_code": v["type"], "occurred_on": v["occurred_at"], "ended_on": v.get("ended_at"),
+        "units": v["units"], "attributes": v["attributes"], "status": "active",
+    }
+
+
+def _existing_ids(department_id, source_ids):
+    if not source_ids:
+        return {}
+    rows = db.session.execute(
+        select(CreditRecord.source_id, CreditRecord.id)
+        .where(CreditRecord.department_id == department_id, CreditRecord.source_id.in_(source_ids))
+    )
+    return dict(rows.all())
+
+
+def department_record(department, source_id) -> CreditRecord:
+    record = db.session.scalar(
+        select(CreditRecord).filter_by(department_id=department.id, source_id=source_id))
+    if record is None:
+        raise ApiError(404, "record_not_found", _("No record of this department has that source id."))
+    return record
+
+
+def revoke(department, source_id) -> CreditRecord:
+    """Revoke a record (a department withdrawing what it delivered); idempotent."""
+    record = department_record(department, source_id)
+    if record.status != "revoked":
+        previous, record.status = record.status, "revoked"
+        audit(f"department:{department.code}", "record.revoked", "credit_record", record.id,
+              subject_id=record.person_id, data={"previous_status": previous})
+        db.session.flush()
+        rescore_people([record.person_id])
+    return record
+
+
+def correct(department, source_id, changes: dict) -> CreditRecord:
+    """Correct the type, dates or attributes of an active record and rescore its person."""
+    record = department_record(department, source_id)
+    if record.status != "active":
+        raise ApiError(409, "record_not_active", _("Only an active record can be corrected."))
+    before = {"type": record.type_code, "occurred_at": record.occurred_on.isoformat(),
+              "ended_at": record.ended_on and record.ended_on.isoformat(),
+              "attributes": record.attributes}
+    merged = {"occurred_at": changes.get("occurred_at", record.occurred_on),
+              "ended_at": changes.get("ended_at", record.ended_on)}
+    errors = _date_errors(merged)
+    rtype = record_type(current_scheme(), changes.get("type", record.type_code))
+    if rtype is None:
+        errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
+    attributes = changes.get("attributes", record.attributes)
+    if not errors:
+        try:
+            units = units_for(rtype, attributes)
+        except ValueError as exc:
+            errors.append({"field": f"attributes.{rtype.unit_attribute}", "message": str(exc)})
+    if errors:
+        raise ApiError(422, "invalid_input", _("Some fields are invalid."), {"errors": errors})
+    record.type_code, record.attributes, record.units = rtype.code, attributes, units
+    record.occurred_on, record.ended_on = merged["occurred_at"], merged["ended_at"]
+    audit(f"department:{department.code}", "record.corrected", "credit_record", record.id,
+          subject_id=record.person_id, data={"before": before, "changes": sorted(changes)})
+    db.session.flush()
+    rescore_people([record.person_id])
+    return record

@@ -1,0 +1,1 @@
+"""Residents: the people records are about, and their accounts."""

@@ -1,0 +1,1 @@
+"""Turning records into explained scores: the pure engine, storage, single and batch rescoring."""

@@ -1,0 +1,47 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import UTCDateTime
+from app.core.time import utcnow
+from app.extensions import db
+
+
+# JSONB on PostgreSQL so the batch rescore can build and compare totals in SQL
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Score(db.Model):
+    """A person's current score with its dimension totals and, when single-computed, breakdown."""
+
+    __tablename__ = "scores"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(30))
+    scheme_version: Mapped[str] = mapped_column(String(20))
+    as_of: Mapped[date] = mapped_column(Date)
+    dimensions: Mapped[dict] = mapped_column(JSONDocument)
+    # every record's contribution and the caps applied; the nightly batch writes totals only and
+    # clears it, and it is filled again (reproducibly) the next time the person's score is computed
+    breakdown: Mapped[dict | None] = mapped_column(JSONDocument)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self):
+        return f"<Score person={self.person_id} {self.score}>"
+
+
+class ScoreHistory(db.Model):
+    """The score on each day it changed; days in between carry the previous value."""
+
+    __tablename__ = "score_history"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(30))
+
+    def __repr__(self):
+        return f"<ScoreHistory person={self.person_id} {self.day} {self.score}>"

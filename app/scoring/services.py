@@ -1,0 +1,97 @@
+"""Computing, storing and reading scores."""
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import select
+
+from app.catalogue.services import current_scheme, rules_for
+from app.core.audit import audit
+from app.core.time import city_today
+from app.extensions import db
+from app.records.models import CreditRecord
+from app.scoring import batch
+from app.scoring.engine import Fact, Result, compute, has_serious_in_force
+from app.scoring.models import Score, ScoreHistory
+
+
+def facts_for(person_id: int) -> list[Fact]:
+    rows = db.session.execute(
+        select(CreditRecord.id, CreditRecord.type_code, CreditRecord.status,
+               CreditRecord.occurred_on, CreditRecord.ended_on, CreditRecord.units)
+        .where(CreditRecord.person_id == person_id)
+    )
+    return [Fact(*row) for row in rows]
+
+
+def explain(person_id: int, as_of: date | None = None) -> Result:
+    """Compute a person's score under the current scheme, with every contribution."""
+    scheme = current_scheme()
+    return compute(facts_for(person_id), rules_for(scheme), as_of or city_today())
+
+
+def serious_record_in_force(person_id: int) -> bool:
+    return has_serious_in_force(facts_for(person_id), rules_for(current_scheme()))
+
+
+def rescore_person(person_id: int, as_of: date | None = None, actor="system") -> Score:
+    """Recompute one person's score now, store it with its breakdown and log a change."""
+    result = explain(person_id, as_of)
+    score = db.session.get(Score, person_id)
+    changed = score is None or (score.score, score.tier) != (result.score, result.tier)
+    if score is None:
+        score = Score(person_id=person_id)
+        db.session.add(score)
+    score.score, score.tier = result.score, result.tier
+    score.scheme_version, score.as_of = result.scheme_version, result.as_of
+    score.dimensions = result.dimensions
+    score.breakdown = breakdown_json(result)
+    if changed:
+        _record_history(person_id, result)
+        audit(actor, "score.changed", "score", person_id, subject_id=person_id,
+              data={"score": result.score, "tier": result.tier,
+                    "scheme_version": result.scheme_version, "as_of": result.as_of.isoformat()})
+    db.session.flush()
+    return score
+
+
+def _record_history(person_id, result):
+    entry = db.session.get(ScoreHistory, (person_id, result.as_of))
+    if entry is None:
+        db.session.add(ScoreHistory(person_id=person_id, day=result.as_of, score=result.score,
+                                    tier=result.tier))
+    else:
+        entry.score, entry.tier = result.score, result.tier
+
+
+def breakdown_json(result: Result) -> dict:
+    return {
+        "contributions": [asdict(c) for c in result.contributions],
+        "adjustments": [asdict(a) for a in result.adjustments],
+    }
+
+
+def scheme_params(scheme=None) -> batch.SchemeParams:
+    scheme = scheme or current_scheme()
+    return batch.SchemeParams(scheme.id, scheme.version, scheme.base, scheme.min_score,
+                              scheme.max_score, tuple(d.code for d in scheme.dimensions))
+
+
+def rescore_people(person_ids, as_of: date | None = None) -> int:
+    """Recompute the scores of a set of people in one set-based pass (totals, no breakdown)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return 0
+    return batch.rescore(scheme_params(), as_of or city_today(), person_ids=ids)
+
+
+def history(person_id: int, since: date) -> list[ScoreHistory]:
+    """Score changes since `since`, plus the last change before it (the starting value)."""
+    before = db.session.scalar(
+        select(ScoreHistory).where(ScoreHistory.person_id == person_id, ScoreHistory.day < since)
+        .order_by(ScoreHistory.day.desc()).limit(1)
+    )
+    after = db.session.scalars(
+        select(ScoreHistory).where(ScoreHistory.person_id == person_id, ScoreHistory.day >= since)
+        .order_by(ScoreHistory.day)
+    ).all()
+    return ([before] if before else []) + list(after)

@@ -1,0 +1,1 @@
+"""Pages and endpoints shared by every part of the site: health, language, errors."""
