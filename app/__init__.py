@@ -1,4 +1,6 @@
 """The 信易+ credit-points platform."""
+import os
+
 from flask import Flask
 
 from app import extensions
@@ -8,6 +10,7 @@ from app.config import load_config
 def create_app(config=None, instance_path=None):
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 static_folder="../static")
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     register_extensions(app)
     register_blueprints(app)

@@ -22,8 +22,7 @@ def load_config(instance_path, overrides=None):
     env = os.environ.get("APP_ENV", "embedded")
     cfg = {
         "APP_ENV": env,
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-        or f"sqlite:///{Path(instance_path) / 'platform.db'}",
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
@@ -56,6 +55,17 @@ def load_config(instance_path, overrides=None):
         cfg.update({n: v for n, v in _dev_secrets(instance_path).items() if n in missing})
     cfg["SESSION_COOKIE_SECURE"] = env == "production"
     return cfg
+
+
+def _database_url(instance_path):
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'platform.db'}"
+    # psycopg 3 is the driver this project installs
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def _dev_secrets(instance_path):

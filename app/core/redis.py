@@ -42,7 +42,7 @@ def init_redis(app):
 
 
 def _fast_fail():
-    return {"socket_timeout": 0.2, "socket_connect_timeout": 0.2, "retry_on_timeout": False,
+    return {"socket_timeout": 0.2, "socket_connect_timeout": 0.2,
             "retry": Retry(NoBackoff(), 0)}
 
 

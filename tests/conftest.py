@@ -1,0 +1,122 @@
+"""Fixtures: one fresh database per test session (SQLite or PostgreSQL, from DATABASE_URL),
+migrated with the real migrations; each test runs in a transaction rolled back at its end.
+Live-server tests commit for real and use unique data instead.
+"""
+import os
+import threading
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.catalogue.services import load_default_scheme
+from app.core.redis import get_redis
+from app.extensions import db
+
+pytest_plugins = ["tests.factories"]
+
+TEST_CONFIG = {"TESTING": True, "PASSWORD_HASH_COST": "low", "RATELIMIT_ENABLED": True}
+
+
+def _postgres_database():
+    """Create a throw-away database next to DATABASE_URL's; return (url, drop callback)."""
+    base = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"credit_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if os.environ.get("DATABASE_URL"):
+        url, drop = _postgres_database()
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def base_app(database_url, instance_path):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url},
+                     instance_path=instance_path)
+    with app.app_context():
+        upgrade()
+        load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def app(base_app):
+    """The app, with every database change of the test rolled back afterwards."""
+    with base_app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        _flush_redis()
+        try:
+            yield base_app
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+def _flush_redis():
+    try:
+        get_redis().flushdb()
+    except Exception:  # a test may have stopped Redis on purpose
+        pass
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_app(base_app):
+    """The app with real commits, for tests that run a server or several connections."""
+    with base_app.app_context():
+        _flush_redis()
+        yield base_app
+        db.session.remove()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serve the app on a free loopback port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
