@@ -60,7 +60,7 @@ def base_app(database_url, instance_path):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url},
                      instance_path=instance_path)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
         db.session.commit()
     return app
