@@ -17,7 +17,8 @@ _rng = random.Random()
 
 
 def new_id_number(birth: date | None = None) -> str:
-    birth = birth or date(1960, 1, 1) + timedelta(days=_rng.randint(0, 40 * 365))
+    """A valid ID number (born 1984–2005 unless given; 410102 is valid for those years)."""
+    birth = birth or date(1984, 1, 1) + timedelta(days=_rng.randint(0, 21 * 365))
     body = f"410102{birth:%Y%m%d}{_rng.randint(0, 999):03d}"
     return body + ric.calc_check_digit(body + "0")
 

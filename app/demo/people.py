@@ -10,9 +10,13 @@ DISTRICTS = ("410102", "410103", "410104", "410105", "410122", "410181", "410184
 
 
 def id_number(rng: random.Random, today: date) -> str:
-    birth = today - timedelta(days=rng.randint(19 * 365, 75 * 365))
-    body = f"{rng.choice(DISTRICTS)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """A valid resident ID number of an adult; region codes are only valid for some birth years."""
+    while True:
+        birth = today - timedelta(days=rng.randint(19 * 365, 75 * 365))
+        body = f"{rng.choice(DISTRICTS)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if ric.is_valid(number):
+            return number
 
 
 def name(rng: random.Random) -> str:
