@@ -20,6 +20,7 @@ def create_app(config=None, instance_path=None):
 
 
 def register_extensions(app):
+    from app.core import auth  # noqa: F401 - installs the session user loader
     from app.core.http import register_hooks, select_locale
     from app.core.redis import init_redis
 
