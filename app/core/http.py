@@ -1,5 +1,6 @@
 """Request hooks every blueprint relies on: JSON bodies, CSRF, security headers, locale."""
 from flask import has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -49,6 +50,7 @@ def select_locale():
 
 
 def register_hooks(app):
+    app.jinja_env.globals["get_locale"] = get_locale
     app.before_request(require_json_body)
     app.before_request(protect_from_csrf)
     app.after_request(security_headers)
