@@ -55,6 +55,7 @@ def _import_models():
 
 
 def register_blueprints(app):
+    from app.resident_web import register as register_resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.records.api import blp as records_api
     from app.web.views import bp as web
@@ -62,6 +63,7 @@ def register_blueprints(app):
     extensions.api.register_blueprint(catalogue_api)
     extensions.api.register_blueprint(records_api)
     app.register_blueprint(web)
+    register_resident_web(app, extensions.api)
 
 
 def register_errorhandlers(app):

@@ -1,10 +1,22 @@
 """Finding and creating persons and residents by their (encrypted) identifiers."""
-from sqlalchemy import select
+import json
+import secrets
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
 from stdnum.cn import ric
 
 from app.core import crypto
+from app.core.audit import audit
+from app.core.passwords import check_password, hash_password
+from app.core.time import city_today, utcnow
 from app.extensions import db
+from app.residents import guard
 from app.residents.models import Person, Resident
+from app.residents.sms import sms_sender
+from app.scoring.services import rescore_person
 
 
 def normalise_id_number(value: str) -> str:
@@ -62,10 +74,144 @@ CONSENT_VERSION = "2026.1"
 
 def register_resident(id_number, name, phone, password_hash, consent: bool) -> Resident:
     """Open an account for a person (created if no record named them yet); consent is opt-in."""
-    from app.core.time import utcnow
-
     person = get_or_create_person(id_number, name)
     resident = new_resident(person, phone, password_hash)
     if consent:
         resident.consented_at, resident.consent_version = utcnow(), CONSENT_VERSION
     return resident
+
+
+# --- the resident's own account: registration, sign-in, consent, closing --------------------
+
+ADULT_AGE = 18
+PENDING_SECONDS = 10 * 60
+
+
+def age_on(id_number: str, day: date) -> int:
+    born = ric.get_birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def registration_problems(id_number: str, name: str, phone: str) -> dict[str, str]:
+    """Field → reason the account cannot be opened (ID number already normalised)."""
+    problems = {}
+    if age_on(id_number, city_today()) < ADULT_AGE:
+        problems["id_number"] = _("You must be 18 or older to register.")
+    person = find_person(id_number)
+    if person is not None:
+        if person.resident is not None:
+            problems["id_number"] = _("An account already exists for this ID number.")
+        elif person.name != name:
+            problems["name"] = _("The name does not match the ID number.")
+    if find_resident_by_phone(phone) is not None:
+        problems["phone"] = _("This phone number is already registered.")
+    return problems
+
+
+def start_registration(id_number, name, phone, password) -> str:
+    """Keep the (encrypted) application until the phone is verified; return its handle."""
+    handle = secrets.token_urlsafe(18)
+    payload = json.dumps({"id_number": id_number, "name": name, "phone": phone,
+                          "password_hash": hash_password(password), "consent_at": utcnow().isoformat()})
+    guard.stash(f"registration:{handle}", crypto.encrypt(payload, "registration.pending").hex(),
+                PENDING_SECONDS)
+    return handle
+
+
+def pending_registration(handle: str) -> dict | None:
+    blob = guard.fetch(f"registration:{handle}") if handle else None
+    if blob is None:
+        return None
+    return json.loads(crypto.decrypt(bytes.fromhex(blob), "registration.pending"))
+
+
+def send_phone_code(purpose: str, phone: str) -> bool:
+    """Text a one-time code to the phone; False if one was sent too recently."""
+    code = guard.issue_code(purpose, phone_index(phone))
+    if code is None:
+        return False
+    sms_sender().send(phone, _("Your 信易+ verification code is %(code)s. It expires in 5 minutes.",
+                               code=code))
+    return True
+
+
+def check_phone_code(purpose: str, phone: str, code: str) -> bool:
+    return guard.check_code(purpose, phone_index(phone), code)
+
+
+def finish_registration(handle: str) -> Resident:
+    """Open the account of a verified application; raise ValueError if it can no longer be."""
+    data = pending_registration(handle)
+    if data is None:
+        raise ValueError(_("The registration has expired; please start again."))
+    problems = registration_problems(data["id_number"], data["name"], data["phone"])
+    if problems:
+        raise ValueError(next(iter(problems.values())))
+    resident = register_resident(data["id_number"], data["name"], data["phone"],
+                                 data["password_hash"], consent=True)
+    resident.phone_verified_at = utcnow()
+    guard.drop(f"registration:{handle}")
+    audit(f"resident:{resident.id}", "resident.registered", "resident", resident.id,
+          subject_id=resident.person_id, data={"consent_version": CONSENT_VERSION})
+    rescore_person(resident.person_id, actor=f"resident:{resident.id}")
+    return resident
+
+
+class SignInLocked(Exception):
+    """Too many wrong passwords: the account is locked for a while."""
+
+
+def authenticate(phone: str, password: str) -> Resident | None:
+    """Return the resident for a right phone + password; count failures and lock after five."""
+    account_key = phone_index(phone)
+    if guard.is_locked(account_key):
+        raise SignInLocked()
+    resident = find_resident_by_phone(phone)
+    # hash anyway when the phone is unknown, so timing does not reveal who has an account
+    ok = check_password(resident.password_hash if resident else _dummy_hash(), password)
+    if resident is None or not ok:
+        if guard.record_failure(account_key):
+            audit("anonymous", "resident.locked", "resident", resident.id if resident else None,
+                  subject_id=resident.person_id if resident else None)
+            raise SignInLocked()
+        return None
+    guard.clear_failures(account_key)
+    return resident
+
+
+_dummy_hashes = {}
+
+
+def _dummy_hash():
+    cost = current_app.config["PASSWORD_HASH_COST"]
+    if cost not in _dummy_hashes:
+        _dummy_hashes[cost] = hash_password(secrets.token_urlsafe(12))
+    return _dummy_hashes[cost]
+
+
+def give_consent(resident: Resident) -> None:
+    """Record the resident's opt-in to being scored and compute their score now."""
+    resident.consented_at, resident.consent_version = utcnow(), CONSENT_VERSION
+    audit(f"resident:{resident.id}", "resident.consented", "resident", resident.id,
+          subject_id=resident.person_id, data={"consent_version": CONSENT_VERSION})
+    rescore_person(resident.person_id, actor=f"resident:{resident.id}")
+
+
+def sign_out_everywhere(resident: Resident) -> None:
+    resident.session_epoch = (resident.session_epoch or 0) + 1
+    audit(f"resident:{resident.id}", "resident.signed_out_everywhere", "resident", resident.id,
+          subject_id=resident.person_id)
+    db.session.flush()
+
+
+def close_account(resident: Resident) -> None:
+    """Delete the account and its score; the person and their public records stay."""
+    from app.scoring.models import Score, ScoreHistory
+
+    person_id = resident.person_id
+    db.session.execute(delete(ScoreHistory).where(ScoreHistory.person_id == person_id))
+    db.session.execute(delete(Score).where(Score.person_id == person_id))
+    audit(f"resident:{resident.id}", "resident.closed", "resident", resident.id,
+          subject_id=person_id)
+    db.session.delete(resident)
+    db.session.flush()

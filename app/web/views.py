@@ -15,12 +15,6 @@ def switch_language(code):
     target = request.args.get("next", "")
     # only same-site paths, never an open redirect
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.home")
+        target = url_for("resident.home")
     return redirect(target)
 
-
-@bp.get("/")
-def home():
-    from flask import render_template
-
-    return render_template("home.html")

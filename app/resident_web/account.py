@@ -1,0 +1,186 @@
+"""Signing in and out, registering with a verified phone, consent, and closing the account."""
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from app.core.audit import audit
+from app.core.crypto import mask_id_number, mask_phone
+from app.core.passwords import check_password
+from app.extensions import db, limiter
+from app.resident_web.blueprint import bp, current_resident, resident_required, safe_next
+from app.resident_web.forms import (ActionForm, CloseAccountForm, CodeForm, ConsentForm, LoginForm,
+                                    RegisterForm)
+from app.residents import services
+
+REGISTER_PURPOSE = "register"
+
+
+def _sign_in(resident):
+    """Rotate the session: nothing from before sign-in survives except the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(resident, fresh=True)
+    session.permanent = False
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute;100 per hour", methods=["POST"])
+def login():
+    if current_resident() is not None:
+        return redirect(url_for("resident.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            resident = services.authenticate(form.phone.data, form.password.data)
+        except services.SignInLocked:
+            db.session.commit()
+            form.form_errors.append(_("Too many wrong passwords. Sign-in is locked for 15 minutes; "
+                                      "try again later."))
+            return render_template("resident/login.html", form=form), 429
+        if resident is None:
+            form.form_errors.append(_("The mobile number or the password is wrong."))
+            status = 401
+        else:
+            _sign_in(resident)
+            audit(f"resident:{resident.id}", "resident.signed_in", "resident", resident.id,
+                  subject_id=resident.person_id)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("resident/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    ActionForm()  # the CSRF token was checked before the view ran
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("resident.home"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@resident_required(consent=False)
+def sign_out_everywhere():
+    services.sign_out_everywhere(current_resident())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out on every device."), "info")
+    return redirect(url_for("resident.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def register():
+    if current_resident() is not None:
+        return redirect(url_for("resident.home"))
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        problems = services.registration_problems(form.id_number.data, form.name.data,
+                                                  form.phone.data)
+        for name, message in problems.items():
+            getattr(form, name).errors.append(message)
+        if not problems:
+            handle = services.start_registration(form.id_number.data, form.name.data,
+                                                 form.phone.data, form.password.data)
+            session["registration"] = handle
+            services.send_phone_code(REGISTER_PURPOSE, form.phone.data)
+            return redirect(url_for("resident.verify_phone"))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("resident/register.html", form=form), status
+
+
+@bp.route("/register/verify", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def verify_phone():
+    pending = services.pending_registration(session.get("registration"))
+    if pending is None:
+        flash(_("The registration has expired; please start again."), "error")
+        return redirect(url_for("resident.register"))
+    form, status = CodeForm(), 200
+    if form.validate_on_submit():
+        if services.check_phone_code(REGISTER_PURPOSE, pending["phone"], form.code.data):
+            try:
+                services.finish_registration(session.pop("registration"))
+            except ValueError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for("resident.register"))
+            db.session.commit()
+            flash(_("Your account is ready. Please sign in."), "success")
+            return redirect(url_for("resident.login"))
+        form.code.errors.append(_("The code is wrong or has expired."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("resident/verify.html", form=form, resend=ActionForm(),
+                           phone=mask_phone(pending["phone"])), status
+
+
+@bp.post("/register/resend")
+@limiter.limit("5 per minute;20 per hour")
+def resend_code():
+    pending = services.pending_registration(session.get("registration"))
+    if pending is None:
+        return redirect(url_for("resident.register"))
+    if services.send_phone_code(REGISTER_PURPOSE, pending["phone"]):
+        flash(_("A new code has been sent."), "info")
+    else:
+        flash(_("Please wait a minute before asking for another code."), "error")
+    return redirect(url_for("resident.verify_phone"))
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@resident_required(consent=False)
+def consent():
+    resident = current_resident()
+    if resident.consented_at is not None:
+        return redirect(url_for("resident.home"))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        services.give_consent(resident)
+        db.session.commit()
+        return redirect(url_for("resident.home"))
+    return render_template("resident/consent.html", form=form), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.get("/account")
+@resident_required(consent=False)
+def account():
+    resident = current_resident()
+    return render_template("resident/account.html", resident=resident,
+                           masked_phone=mask_phone(resident.phone),
+                           masked_id=mask_id_number(resident.person.id_number),
+                           masked_name=resident.person.masked_name,
+                           action=ActionForm(), close_form=CloseAccountForm())
+
+
+@bp.post("/account/close")
+@resident_required(consent=False)
+@limiter.limit("5 per minute")
+def close_account():
+    resident = current_resident()
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        if check_password(resident.password_hash, form.password.data):
+            services.close_account(resident)
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account and your score have been deleted."), "info")
+            return redirect(url_for("resident.home"))
+        form.password.errors.append(_("The password is wrong."))
+    return render_template("resident/account.html", resident=resident,
+                           masked_phone=mask_phone(resident.phone),
+                           masked_id=mask_id_number(resident.person.id_number),
+                           masked_name=resident.person.masked_name,
+                           action=ActionForm(), close_form=form), 422

@@ -1,0 +1,42 @@
+"""Server-drawn SVG geometry for the score gauge and the trend line (no JavaScript needed)."""
+import math
+
+
+def gauge_arc(score: int, low: int, high: int, radius=80, cx=100, cy=100) -> dict:
+    """Path data for a half-circle gauge: the track and the filled part up to `score`."""
+    share = 0 if high <= low else min(max((score - low) / (high - low), 0), 1)
+
+    def point(fraction):
+        angle = math.pi * (1 - fraction)
+        return cx + radius * math.cos(angle), cy - radius * math.sin(angle)
+
+    sx, sy = point(0)
+    ex, ey = point(1)
+    fx, fy = point(share)
+    return {
+        "track": f"M {sx:.1f} {sy:.1f} A {radius} {radius} 0 0 1 {ex:.1f} {ey:.1f}",
+        "fill": f"M {sx:.1f} {sy:.1f} A {radius} {radius} 0 0 1 {fx:.1f} {fy:.1f}" if share else "",
+    }
+
+
+def trend_points(trend, low=0, high=200, width=320, height=120, pad=16) -> list[dict]:
+    """Screen positions for (month, score) pairs; months without a score are left out."""
+    known = [s for _d, s in trend if s is not None]
+    if not known:
+        return []
+    lo = max(low, min(known) - 10)
+    hi = min(high, max(known) + 10)
+    if hi <= lo:
+        hi = lo + 1
+    step = (width - 2 * pad) / max(len(trend) - 1, 1)
+    out = []
+    for i, (month, score) in enumerate(trend):
+        if score is None:
+            continue
+        y = pad + (height - 2 * pad) * (1 - (score - lo) / (hi - lo))
+        out.append({"x": round(pad + i * step, 1), "y": round(y, 1), "month": month, "score": score})
+    return out
+
+
+def polyline(points) -> str:
+    return " ".join(f"{p['x']},{p['y']}" for p in points)

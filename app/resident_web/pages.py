@@ -1,0 +1,73 @@
+"""The signed-in resident's pages: home, records, explanation, benefits."""
+from flask import redirect, render_template, url_for
+
+from app.core.time import utcnow
+from app.extensions import db, limiter
+from app.resident_web import charts
+from app.resident_web.blueprint import bp, current_resident, resident_required
+from app.resident_web.forms import ActionForm
+from app.residents import dashboard
+from app.scoring.services import explain, serious_record_in_force
+
+
+@bp.get("/")
+def home():
+    resident = current_resident()
+    if resident is None:
+        return render_template("resident/landing.html")
+    if resident.consented_at is None:
+        return redirect(url_for("resident.consent"))
+    view = dashboard.overview(resident.person_id)
+    scheme = view.scheme
+    points = charts.trend_points(view.trend, scheme.min_score, scheme.max_score)
+    return render_template(
+        "resident/home.html", view=view, action=ActionForm(),
+        gauge=charts.gauge_arc(view.result.score, scheme.min_score, scheme.max_score),
+        trend=points, trend_line=charts.polyline(points),
+    )
+
+
+@bp.get("/records")
+@resident_required()
+def records():
+    person_id = current_resident().person_id
+    result = explain(person_id)
+    return render_template("resident/records.html", result=result,
+                           rows=dashboard.record_rows(person_id, result))
+
+
+@bp.get("/score/explained")
+@resident_required()
+def explained():
+    person_id = current_resident().person_id
+    result = explain(person_id)
+    return render_template("resident/explain.html", result=result,
+                           explanation=dashboard.explanation(person_id, result))
+
+
+@bp.get("/benefits")
+@resident_required()
+def benefits():
+    person_id = current_resident().person_id
+    result = explain(person_id)
+    return render_template("resident/benefits.html", result=result,
+                           groups=dashboard.benefit_groups(person_id, result),
+                           serious=serious_record_in_force(person_id))
+
+
+@bp.get("/credit-code")
+@resident_required()
+@limiter.limit("20 per minute")
+def credit_code():
+    """A fresh code rendered by the server; the page script refreshes it and shows scans live."""
+    from app.verification import codes  # the token service of the verification domain
+
+    resident = current_resident()
+    token, expires_at = codes.issue_credit_code(resident)
+    db.session.commit()  # the first code ever creates the signing key
+    return render_template(
+        "resident/credit_code.html", token=token, expires_at=expires_at,
+        qr_svg_url=url_for("credit_code.qr_svg", token=token),
+        ttl=int((expires_at - utcnow()).total_seconds()),
+        serious=serious_record_in_force(resident.person_id),
+    )
