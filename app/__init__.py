@@ -52,6 +52,7 @@ def _import_models():
     from app.records import models as _records  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
     from app.scoring import models as _scoring  # noqa: F401
+    from app.verification import models as _verification  # noqa: F401
 
 
 def register_blueprints(app):
@@ -62,8 +63,19 @@ def register_blueprints(app):
 
     extensions.api.register_blueprint(catalogue_api)
     extensions.api.register_blueprint(records_api)
+    _register_verification(app)
     app.register_blueprint(web)
     register_resident_web(app, extensions.api)
+
+
+def _register_verification(app):
+    from app.verification import api as verification_api
+    from app.verification.access import register_kinds
+
+    register_kinds()
+    for blp in (verification_api.jwks_blp, verification_api.code_blp,
+                verification_api.verify_blp, verification_api.redemption_blp):
+        extensions.api.register_blueprint(blp)
 
 
 def register_errorhandlers(app):

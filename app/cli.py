@@ -7,6 +7,7 @@ def register(app):
     from app.demo.commands import demo
     from app.records.commands import records
     from app.scoring.commands import scores
+    from app.verification.commands import credit_keys, redemptions
 
-    for command in (scheme, audit_group, demo, records, scores):
+    for command in (scheme, audit_group, demo, records, scores, credit_keys, redemptions):
         app.cli.add_command(command)

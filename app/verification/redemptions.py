@@ -1,0 +1,132 @@
+"""The redemption lifecycle (granted → completed | defaulted | cancelled) and its records.
+
+Modelled on WeChat Pay Score service orders: the merchant reports the outcome. A completed use
+adds a small positive record at once; a reported default becomes a negative `merchant_default`
+record only after the grace period (`MERCHANT_DEFAULT_GRACE_DAYS`), and the merchant may still
+complete or cancel it until then.
+"""
+from datetime import datetime, time as dtime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.benefits.models import Benefit
+from app.core.audit import audit
+from app.core.errors import ApiError
+from app.core.time import CITY_TZ, utcnow
+from app.departments.models import Department
+from app.departments.services import create_department
+from app.extensions import db
+from app.records.services import ingest
+from app.residents.models import Person
+from app.verification.models import Redemption
+
+PLATFORM_DEPARTMENT = ("xinyi_platform", "信用郑州信易+平台")
+ACTIONS = ("complete", "default", "cancel")
+_TARGET = {"complete": "completed", "default": "defaulted", "cancel": "cancelled"}
+
+
+def platform_department() -> Department:
+    """The platform itself, as the department that reports redemption outcomes."""
+    code, name = PLATFORM_DEPARTMENT
+    department = db.session.scalar(select(Department).filter_by(code=code))
+    if department is None:
+        department, _key = create_department(code, name)
+    return department
+
+
+def for_merchant(merchant, redemption_id) -> Redemption:
+    """A redemption of this merchant; another merchant's looks exactly like a missing one."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.merchant_id != merchant.id:
+        raise ApiError(404, "not_found", _("There is no such redemption."))
+    return redemption
+
+
+def list_for_merchant(merchant, day=None) -> list[Redemption]:
+    """The merchant's redemptions granted on a city day (today by default), newest first."""
+    day = day or utcnow().astimezone(CITY_TZ).date()
+    start = datetime.combine(day, dtime(0), CITY_TZ).astimezone(timezone.utc)
+    return list(db.session.scalars(
+        select(Redemption).where(Redemption.merchant_id == merchant.id,
+                                 Redemption.granted_at >= start,
+                                 Redemption.granted_at < start + timedelta(days=1))
+        .order_by(Redemption.id.desc())))
+
+
+def _open_default(redemption) -> bool:
+    return redemption.status == "defaulted" and redemption.record_id is None
+
+
+def report(caller, redemption, action, note="") -> Redemption:
+    """Apply a merchant's outcome report; repeating the same report is a no-op."""
+    target = _TARGET[action]
+    if redemption.status == target:
+        return redemption
+    allowed = redemption.status == "granted" or (_open_default(redemption) and action != "default")
+    if not allowed:
+        raise ApiError(409, "invalid_transition",
+                       _("This redemption is already %(status)s.", status=redemption.status),
+                       {"status": redemption.status})
+    now = utcnow()
+    redemption.status, redemption.note = target, note or redemption.note
+    if action == "complete":
+        redemption.completed_at = now
+        _fulfilment_record(redemption)
+    elif action == "cancel":
+        redemption.cancelled_at = now
+    else:
+        grace = int(current_app.config.get("MERCHANT_DEFAULT_GRACE_DAYS", 7))
+        redemption.defaulted_at, redemption.default_due_at = now, now + timedelta(days=grace)
+    audit(caller.actor, f"redemption.{target}", "redemption", redemption.id,
+          subject_id=redemption.person_id,
+          data={"merchant_id": redemption.merchant_id, "note": note})
+    db.session.flush()
+    return redemption
+
+
+def _record(redemption, rtype, occurred: datetime):
+    benefit = db.session.get(Benefit, redemption.benefit_id)
+    person = db.session.get(Person, redemption.person_id)
+    payload = {"source_id": f"redemption-{redemption.id}-{rtype}", "id_number": person.id_number,
+               "name": person.name, "type": rtype,
+               "occurred_at": occurred.astimezone(CITY_TZ).date().isoformat(),
+               "attributes": {"redemption_id": redemption.id, "benefit": benefit.code,
+                              "merchant_id": redemption.merchant_id}}
+    outcome = ingest(platform_department(), [payload], actor="system:redemptions")[0]
+    if outcome.status not in ("accepted", "duplicate"):
+        raise RuntimeError(f"redemption {redemption.id}: record rejected {outcome.errors}")
+    redemption.record_id = outcome.record_id
+
+
+def _fulfilment_record(redemption):
+    benefit = db.session.get(Benefit, redemption.benefit_id)
+    rtype = "deposit_free_completed" if benefit.deposit_free else "merchant_fulfilment"
+    _record(redemption, rtype, redemption.completed_at)
+
+
+def process_defaults(now: datetime | None = None) -> int:
+    """Turn defaults whose grace period has passed into negative records; return how many."""
+    now = now or utcnow()
+    due = list(db.session.scalars(
+        select(Redemption).where(Redemption.status == "defaulted", Redemption.record_id.is_(None),
+                                 Redemption.default_due_at <= now)
+        .order_by(Redemption.id).with_for_update(skip_locked=True)))
+    for redemption in due:
+        _record(redemption, "merchant_default", redemption.defaulted_at)
+        audit("system:redemptions", "redemption.default_recorded", "redemption", redemption.id,
+              subject_id=redemption.person_id, data={"record_id": redemption.record_id})
+    db.session.flush()
+    return len(due)
+
+
+def process_defaults_job():
+    """RQ entry point: run in an app context and commit."""
+    from app import create_app
+
+    app = create_app()
+    with app.app_context():
+        count = process_defaults()
+        db.session.commit()
+    return count

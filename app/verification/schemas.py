@@ -1,0 +1,81 @@
+"""Request and response shapes of the credit-code, verification and redemption APIs."""
+import marshmallow as ma
+
+from app.verification.services import REASONS
+
+
+class JwkSchema(ma.Schema):
+    kty = ma.fields.String(metadata={"example": "OKP"})
+    crv = ma.fields.String(metadata={"example": "Ed25519"})
+    kid = ma.fields.String()
+    x = ma.fields.String()
+    use = ma.fields.String()
+    alg = ma.fields.String()
+
+
+class JwksSchema(ma.Schema):
+    keys = ma.fields.List(ma.fields.Nested(JwkSchema))
+
+
+class CreditCodeSchema(ma.Schema):
+    token = ma.fields.String(required=True)
+    expires_at = ma.fields.DateTime(required=True)
+    qr_svg_url = ma.fields.String(required=True)
+
+
+class ScanResultSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["pending", "scanned"]})
+    decision = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    benefit = ma.fields.Dict(allow_none=True)
+    merchant = ma.fields.String(allow_none=True)
+    at = ma.fields.String(allow_none=True)
+    expires_at = ma.fields.DateTime()
+
+
+class VerificationArgs(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=400))
+    benefit = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+
+
+class BenefitRefSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class MaskedResidentSchema(ma.Schema):
+    masked_name = ma.fields.String(allow_none=True)
+
+
+class VerificationSchema(ma.Schema):
+    decision = ma.fields.String(required=True, metadata={"enum": ["granted", "denied"]})
+    reason = ma.fields.String(allow_none=True, metadata={"enum": list(REASONS)})
+    redemption_id = ma.fields.Integer()
+    benefit = ma.fields.Nested(BenefitRefSchema)
+    resident = ma.fields.Nested(MaskedResidentSchema)
+
+
+class OutcomeArgs(ma.Schema):
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+
+
+class RedemptionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    benefit = ma.fields.Nested(BenefitRefSchema)
+    resident = ma.fields.Nested(MaskedResidentSchema)
+    granted_at = ma.fields.DateTime()
+    completed_at = ma.fields.DateTime(allow_none=True)
+    cancelled_at = ma.fields.DateTime(allow_none=True)
+    defaulted_at = ma.fields.DateTime(allow_none=True)
+    default_due_at = ma.fields.DateTime(allow_none=True)
+    record_id = ma.fields.Integer(allow_none=True)
+    note = ma.fields.String()
+
+
+class RedemptionListSchema(ma.Schema):
+    redemptions = ma.fields.List(ma.fields.Nested(RedemptionSchema))
+
+
+class RedemptionQueryArgs(ma.Schema):
+    day = ma.fields.Date(load_default=None)

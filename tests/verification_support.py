@@ -1,0 +1,132 @@
+"""Fixtures and helpers for the credit-code and verification tests."""
+import subprocess
+import uuid
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+
+from app.benefits import services as benefit_services
+from app.benefits.models import Benefit
+from app.core.passwords import hash_password
+from app.extensions import db
+from app.verification import codes
+
+_CHECK = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def new_credit_code() -> str:
+    """A valid 18-character unified social credit code (GB 32100-2015 check character)."""
+    from stdnum.cn import uscc
+
+    body = "91410100" + uuid.uuid4().hex[:9].upper().replace("I", "1").replace("O", "0")
+    body = "".join(c for c in body if c in _CHECK)[:17].ljust(17, "0")
+    return body + uscc.calc_check_digit(body)
+
+
+class FreshClient(FlaskClient):
+    """A test client that forgets the signed-in user between requests.
+
+    The `app` fixture keeps one application context open for the whole test, so flask-login's
+    cached `g._login_user` would otherwise leak from one request (and one client) to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = None
+
+
+def new_client(app):
+    app.test_client_class = FreshClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = None
+
+
+@pytest.fixture
+def make_benefit(app):
+    def make(**fields):
+        spec = dict(code=f"b_{uuid.uuid4().hex[:10]}", name="测试免押金", name_en="Test waiver",
+                    scene="信易租", min_tier="good", deposit_free=True)
+        spec.update(fields)
+        benefit = Benefit(**spec)
+        db.session.add(benefit)
+        db.session.flush()
+        return benefit
+
+    return make
+
+
+@pytest.fixture
+def make_merchant(app, make_benefit):
+    """make_merchant(benefits=[Benefit,...]) → merchant with .plain_key and .plain_staff."""
+
+    def make(benefits=None, staff_password="Staff-pass1"):
+        merchant = benefit_services.create_merchant(f"测试商户{uuid.uuid4().hex[:6]}", new_credit_code())
+        merchant.benefits = list(benefits if benefits is not None else [make_benefit()])
+        merchant.plain_key = benefit_services.issue_api_key(merchant, label="test")
+        phone = f"13{uuid.uuid4().int % 10**9:09d}"
+        staff = benefit_services.add_staff(merchant, "店员", phone, hash_password(staff_password))
+        staff.plain_phone, staff.plain_password = phone, staff_password
+        merchant.plain_staff = staff
+        db.session.flush()
+        return merchant
+
+    return make
+
+
+def login(client, user):
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True
+
+
+def csrf_token(client):
+    """A CSRF token for the client's session: the secret goes into its session cookie."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    with client.session_transaction() as s:
+        secret = s.get("csrf_token")
+    with client.application.test_request_context():
+        if secret:
+            session["csrf_token"] = secret
+        token = generate_csrf()
+        secret = session["csrf_token"]
+    with client.session_transaction() as s:
+        s["csrf_token"] = secret
+    return token
+
+
+def issue(resident) -> str:
+    token, _expires = codes.issue_credit_code(resident)
+    return token
+
+
+def bearer(merchant, idempotency_key=None):
+    headers = {"Authorization": f"Bearer {merchant.plain_key}"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
+
+
+def svg_to_png(svg: bytes, path) -> None:
+    subprocess.run(["rsvg-convert", "-w", "600", "-b", "white", "-o", str(path)], input=svg,
+                   check=True)
+
+
+def zbar_decode(path) -> list[str]:
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    return [r.data.decode() for r in decode(Image.open(path))]
