@@ -2,7 +2,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: setup run test bench-rescore bench-verify
+.PHONY: setup run test bench-rescore bench-verify translations
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -26,3 +26,16 @@ bench-rescore: setup
 
 bench-verify: setup
 	$(BIN)/python bench/verify.py
+
+# extract every user-facing string from app/, merge into the zh_CN catalogue, compile it
+translations: $(BIN)/.installed
+	mkdir -p app/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
+		--sort-output --no-location app/
+	@if [ -f app/translations/zh_CN/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh_CN \
+			--no-fuzzy-matching --ignore-obsolete; \
+	else \
+		$(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l zh_CN; \
+	fi
+	$(BIN)/pybabel compile -d app/translations

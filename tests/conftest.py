@@ -7,6 +7,7 @@ import threading
 import uuid
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -63,7 +64,15 @@ def base_app(database_url, instance_path):
         upgrade(revision="heads")
         load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
         db.session.commit()
+    request_started.connect(_forget_request_state, app, weak=False)
     return app
+
+
+def _forget_request_state(sender, **extra):
+    """Tests keep one app context open (for the rolled-back session), so `g` outlives a request;
+    drop what Flask-Login and Flask-Babel cache there, as a real request's fresh context would."""
+    for name in ("_login_user", "_flask_babel"):
+        g.pop(name, None)
 
 
 @pytest.fixture

@@ -11,6 +11,14 @@ from app.residents.services import normalise_id_number
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
+def required():
+    return DataRequired(message=_l("Please fill in this field."))
+
+
+def at_most(n):
+    return Length(max=n, message=_l("This is too long."))
+
+
 def normalise_phone(value: str) -> str:
     digits = re.sub(r"[\s-]", "", value or "")
     if digits.startswith("+86"):
@@ -33,20 +41,20 @@ class PhoneField(StringField):
 
 
 class LoginForm(FlaskForm):
-    phone = PhoneField(_l("Mobile number"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    phone = PhoneField(_l("Mobile number"), validators=[required()])
+    password = PasswordField(_l("Password"), validators=[required(), at_most(200)])
 
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name (as on your ID card)"), filters=[_strip],
-                       validators=[DataRequired(), Length(min=2, max=30)])
+                       validators=[required(), Length(min=2, max=30, message=_l("Enter 2 to 30 characters."))])
     id_number = StringField(_l("Resident ID number"), filters=[_strip],
-                            validators=[DataRequired(), Length(max=25)])
-    phone = PhoneField(_l("Mobile number"), validators=[DataRequired()])
+                            validators=[required(), at_most(25)])
+    phone = PhoneField(_l("Mobile number"), validators=[required()])
     password = PasswordField(_l("Password"), validators=[
-        DataRequired(), Length(min=8, max=128, message=_l("Use at least 8 characters."))])
+        required(), Length(min=8, max=128, message=_l("Use at least 8 characters."))])
     confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
     consent = BooleanField(_l("I have read the terms above and agree to have my credit score "
                               "computed from my public credit records."))
 
@@ -63,7 +71,7 @@ class RegisterForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Verification code"), filters=[_strip],
-                       validators=[DataRequired(), Length(min=6, max=6)])
+                       validators=[required(), Length(min=6, max=6, message=_l("The code has 6 digits."))])
 
 
 class ConsentForm(FlaskForm):
@@ -76,7 +84,7 @@ class ConsentForm(FlaskForm):
 
 
 class CloseAccountForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Your password"), validators=[required(), at_most(200)])
     confirm = BooleanField(_l("I understand that my account and my score will be deleted."))
 
     def validate_confirm(self, field):
