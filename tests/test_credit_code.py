@@ -8,7 +8,7 @@ from nacl.signing import VerifyKey
 from app.extensions import db
 from app.verification import codes, keys, tokens
 from app.verification.tokens import InvalidToken
-from tests.verification_support import (client, csrf_token, issue, login,  # noqa: F401
+from tests.verification_support import (fresh_key_cache, client, csrf_token, issue, login,  # noqa: F401
                                          make_benefit, make_merchant, new_client, svg_to_png,
                                          zbar_decode)
 

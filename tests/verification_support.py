@@ -36,6 +36,16 @@ class FreshClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def fresh_key_cache():
+    """Forget cached signing keys: a rolled-back test may have rotated them."""
+    from app.verification import keys
+
+    keys.clear_cache()
+    yield
+    keys.clear_cache()
+
+
 @pytest.fixture
 def client(app):
     app.test_client_class = FreshClient
@@ -130,3 +140,21 @@ def zbar_decode(path) -> list[str]:
     from pyzbar.pyzbar import decode
 
     return [r.data.decode() for r in decode(Image.open(path))]
+
+
+def issue_expired(resident, seconds_ago=5) -> str:
+    """A genuine token of the resident that expired `seconds_ago`."""
+    import secrets
+    import time
+
+    from app.verification import keys, tokens
+
+    key = keys.current_key()
+    token_id = secrets.token_bytes(8)
+    subject = tokens.mask_subject(codes._subject_secret(), resident.id, token_id)
+    return tokens.encode(key.kid, int(time.time()) - seconds_ago, token_id, subject, keys.signer(key))
+
+
+def verify(client, merchant, token, benefit, idempotency_key=None):
+    return client.post("/api/v1/verifications", json={"token": token, "benefit": benefit.code},
+                       headers=bearer(merchant, idempotency_key))
