@@ -76,6 +76,9 @@ def _register_verification(app):
     for blp in (verification_api.jwks_blp, verification_api.code_blp,
                 verification_api.verify_blp, verification_api.redemption_blp):
         extensions.api.register_blueprint(blp)
+    from app.verification.console import bp as merchant_console
+
+    app.register_blueprint(merchant_console)
 
 
 def register_errorhandlers(app):
