@@ -70,8 +70,8 @@ def base_app(database_url, instance_path):
 
 def _forget_request_state(sender, **extra):
     """Tests keep one app context open (for the rolled-back session), so `g` outlives a request;
-    drop what Flask-Login and Flask-Babel cache there, as a real request's fresh context would."""
-    for name in ("_login_user", "_flask_babel"):
+    drop what Flask-Login, Flask-Babel and Flask-WTF cache there, as a fresh request context would."""
+    for name in ("_login_user", "_flask_babel", "csrf_token"):
         g.pop(name, None)
 
 
