@@ -3,6 +3,12 @@
 `app.scoring.engine` is the reference; this module reproduces it exactly (integer maths,
 truncating division) so that a nightly rescore of millions of records is a few statements,
 not a Python loop. Tests compare the two on random data.
+
+One pass groups a person's records by cap group (every uncapped record of a person falls in one
+group, each capped type and year in its own), with one column per dimension; a second, small
+pass applies the yearly caps, dimension floors and caps, the score range and the tier. Only
+scores whose value, tier, dimension totals or scheme changed are written, so a nightly run
+rewrites the few rows that moved rather than every row.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -14,25 +20,32 @@ from app.extensions import db
 _DIALECT_SQL = {
     "postgresql": {
         "age": "(CAST(:as_of AS DATE) - {col})",
-        "year": "CAST(EXTRACT(YEAR FROM r.occurred_on) AS INTEGER)",
-        "json_object_agg": "jsonb_object_agg",
+        "year": "CAST(date_part('year', r.occurred_on) AS INTEGER)",
+        "json_object": "jsonb_build_object",
+        "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
         "now": "now()",
+        "least": "LEAST",
+        "greatest": "GREATEST",
+        # JIT compiling this statement costs more than it saves, once per chunk
+        "prepare": ["SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"],
     },
     "sqlite": {
         "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
         "year": "CAST(strftime('%Y', r.occurred_on) AS INTEGER)",
-        "json_object_agg": "json_group_object",
+        "json_object": "json_object",
+        "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+        "least": "min",
+        "greatest": "max",
+        "prepare": [],
     },
 }
 
 _NEW_SCORES = """
 CREATE TEMPORARY TABLE new_scores AS
 WITH c AS (
-    SELECT r.person_id, rt.dimension,
-           CASE WHEN rt.cap_per_year IS NULL THEN '' ELSE rt.code END AS cap_type,
-           CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE {year} END AS yr,
-           rt.cap_per_year AS cap,
+    SELECT r.person_id, rt.dimension, rt.cap_per_year AS cap,
+           CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE rt.id * 10000 + {year} END AS grp,
            CASE
              WHEN {age_occurred} < 0 THEN 0
              WHEN r.ended_on IS NULL AND rt.state THEN rt.sp * r.units
@@ -41,54 +54,51 @@ WITH c AS (
              ELSE rt.sp * r.units * (rt.full_days + rt.fade_days - {age_effect}) / rt.fade_days
            END AS pts
     FROM credit_records r
-    JOIN (SELECT code, dimension, cap_per_year, state, full_days, fade_days,
+    JOIN (SELECT id, code, dimension, cap_per_year, state, full_days, fade_days,
                  CASE WHEN polarity = 'positive' THEN points ELSE -points END AS sp
           FROM record_types WHERE scheme_id = :scheme_id) rt ON rt.code = r.type_code
     WHERE r.status = 'active' AND {record_filter}
-), per_cap_group AS (
-    SELECT person_id, dimension,
-           CASE WHEN cap IS NULL THEN SUM(pts)
-                WHEN SUM(pts) > cap THEN cap
-                WHEN SUM(pts) < -cap THEN -cap
-                ELSE SUM(pts) END AS pts
-    FROM c GROUP BY person_id, dimension, cap_type, yr, cap
-), per_dimension AS (
-    SELECT g.person_id, g.dimension,
-           CASE WHEN SUM(g.pts) < MIN(d.floor) THEN MIN(d.floor)
-                WHEN SUM(g.pts) > MIN(d.cap) THEN MIN(d.cap)
-                ELSE SUM(g.pts) END AS pts
-    FROM per_cap_group g JOIN dimensions d ON d.scheme_id = :scheme_id AND d.code = g.dimension
-    GROUP BY g.person_id, g.dimension
+), per_group AS (
+    SELECT person_id, MAX(cap) AS cap, {group_sums}
+    FROM c GROUP BY person_id, grp
 ), per_person AS (
-    SELECT person_id, SUM(pts) AS total, {json_object_agg}(dimension, pts) AS dims
-    FROM per_dimension GROUP BY person_id
-), scored AS (
-    SELECT res.person_id,
-           CASE WHEN :base + COALESCE(p.total, 0) < :min_score THEN :min_score
-                WHEN :base + COALESCE(p.total, 0) > :max_score THEN :max_score
-                ELSE :base + COALESCE(p.total, 0) END AS score,
-           p.dims
+    SELECT person_id, {capped_sums}
+    FROM per_group GROUP BY person_id
+), dims AS (
+    SELECT res.person_id, {clamped_dims}
     FROM residents res LEFT JOIN per_person p ON p.person_id = res.person_id
     WHERE res.consented_at IS NOT NULL AND {resident_filter}
+), scored AS (
+    SELECT person_id, {dim_names},
+           {least}({greatest}(:base + {dim_total}, :min_score), :max_score) AS score
+    FROM dims
 )
-SELECT s.person_id, s.score, s.dims,
-       (SELECT t.code FROM tiers t WHERE t.scheme_id = :scheme_id AND t.min_score <= s.score
-        ORDER BY t.min_score DESC LIMIT 1) AS tier
-FROM scored s
+SELECT person_id, CAST(score AS INTEGER) AS score, {tier_case} AS tier, {dim_names}
+FROM scored
+"""
+
+# a score counts as changed (a history row) when its value or tier moved
+_MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
+
+# the JSON of dimension totals is built only for the (few) scores that changed
+_CHANGED = """
+CREATE TEMPORARY TABLE changed_scores AS
+SELECT n.person_id, n.score, n.tier, {dims_json} AS dims,
+       CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
+FROM new_scores n LEFT JOIN scores s ON s.person_id = n.person_id
+WHERE {moved} OR s.scheme_version <> :version OR {dims_differ}
 """
 
 _HISTORY = """
 INSERT INTO score_history (person_id, day, score, tier)
-SELECT n.person_id, :as_of, n.score, n.tier
-FROM new_scores n LEFT JOIN scores s ON s.person_id = n.person_id
-WHERE s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier
+SELECT person_id, :as_of, score, tier FROM changed_scores WHERE moved = 1
 ON CONFLICT (person_id, day) DO UPDATE SET score = excluded.score, tier = excluded.tier
 """
 
 _UPSERT = """
 INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, breakdown,
                     computed_at)
-SELECT person_id, score, tier, :version, :as_of, {dims}, NULL, {now} FROM new_scores WHERE true
+SELECT person_id, score, tier, :version, :as_of, dims, NULL, {now} FROM changed_scores WHERE true
 ON CONFLICT (person_id) DO UPDATE SET
     score = excluded.score, tier = excluded.tier, scheme_version = excluded.scheme_version,
     as_of = excluded.as_of, dimensions = excluded.dimensions, breakdown = NULL,
@@ -103,13 +113,29 @@ class SchemeParams:
     base: int
     min_score: int
     max_score: int
-    dimension_codes: tuple[str, ...]
+    dimensions: tuple[tuple[str, int, int], ...]  # (code, floor, cap) in display order
+    tiers: tuple[tuple[str, int], ...]  # (code, min_score), highest first
+
+    @property
+    def dimension_codes(self):
+        return tuple(code for code, _floor, _cap in self.dimensions)
 
 
-def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=None) -> int:
-    """Recompute and store the scores of consenting residents in a range or set of persons.
+@dataclass(frozen=True)
+class Change:
+    person_id: int
+    score: int
+    tier: str
+    moved: bool  # the score or tier changed (not only a dimension total or the scheme)
 
-    Runs in the caller's transaction; returns how many scores were written.
+
+def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=None,
+            changes=None) -> int:
+    """Recompute the scores of consenting residents in a range or set of persons.
+
+    Writes only the scores that changed, with a history row for each moved score or tier, and
+    returns how many were written; appends them as `Change`s to `changes` when a list is given.
+    Runs in the caller's transaction.
     """
     session = db.session
     dialect = session.get_bind().dialect.name
@@ -121,39 +147,77 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
         resident_filter = "res.person_id >= :lo AND res.person_id < :hi"
     else:
         record_filter = resident_filter = "1 = 1"
-    age = sql["age"]
-    create = text(_NEW_SCORES.format(
-        year=sql["year"],
-        age_occurred=age.format(col="r.occurred_on"),
-        age_effect=age.format(col="COALESCE(r.ended_on, r.occurred_on)"),
-        record_filter=record_filter, resident_filter=resident_filter,
-        json_object_agg=sql["json_object_agg"],
-    ))
     values = {
         "scheme_id": params.scheme_id, "base": params.base, "min_score": params.min_score,
-        "max_score": params.max_score, "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
+        "max_score": params.max_score, "version": params.version,
+        "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
     }
+    create = text(_new_scores_sql(params, sql, record_filter, resident_filter, values))
     if person_ids is not None:
         create = create.bindparams(bindparam("ids", expanding=True))
         values["ids"] = list(person_ids)
     elif person_range is not None:
         values["lo"], values["hi"] = person_range
+    for statement in sql["prepare"]:
+        session.execute(text(statement))
     session.execute(text("DROP TABLE IF EXISTS new_scores"))
+    session.execute(text("DROP TABLE IF EXISTS changed_scores"))
     session.execute(create, values)
+    session.execute(text(_changed_sql(params, sql)), values)
     session.execute(text(_HISTORY), {"as_of": values["as_of"]})
-    dims = _full_dimensions_sql(params.dimension_codes, dialect)
     written = session.execute(
-        text(_UPSERT.format(dims=dims, now=sql["now"])),
+        text(_UPSERT.format(now=sql["now"])),
         {"version": params.version, "as_of": values["as_of"]},
     ).rowcount
+    if changes is not None:
+        rows = session.execute(text(
+            "SELECT person_id, score, tier, moved FROM changed_scores ORDER BY person_id"))
+        changes.extend(Change(p, s, t, bool(m)) for p, s, t, m in rows)
     session.execute(text("DROP TABLE new_scores"))
+    session.execute(text("DROP TABLE changed_scores"))
     return written
 
 
-def _full_dimensions_sql(codes, dialect):
-    """Every dimension appears in the stored totals, with 0 where a person has no records."""
-    if dialect == "postgresql":
-        zeros = ", ".join(f"'{c}', 0" for c in codes)
-        return f"(jsonb_build_object({zeros}) || COALESCE(dims, '{{}}'::jsonb))"
-    zeros = ", ".join(f"'$.{c}', 0" for c in codes)
-    return f"json_patch(json_object({zeros.replace('$.', '')}), COALESCE(dims, '{{}}'))"
+def _new_scores_sql(params, sql, record_filter, resident_filter, values):
+    """The aggregate statement, with one column per dimension of the scheme."""
+    age = sql["age"]
+    dims = [f"d{i}" for i in range(len(params.dimensions))]
+    group_sums, capped_sums, clamped = [], [], []
+    for i, (code, floor, cap) in enumerate(params.dimensions):
+        values[f"dim{i}"] = code
+        # integer sums throughout: PostgreSQL's SUM of a bigint is a (slow) numeric
+        group_sums.append(
+            f"CAST(SUM(CASE WHEN dimension = :dim{i} THEN pts ELSE 0 END) AS INTEGER) AS d{i}")
+        capped_sums.append(
+            f"CAST(SUM(CASE WHEN cap IS NULL THEN d{i} WHEN d{i} > cap THEN cap "
+            f"WHEN d{i} < -cap THEN -cap ELSE d{i} END) AS INTEGER) AS d{i}")
+        clamped.append(f"CAST({sql['least']}({sql['greatest']}(COALESCE(p.d{i}, 0), {int(floor)}), "
+                       f"{int(cap)}) AS INTEGER) AS d{i}")
+    whens = []
+    for i, (code, minimum) in enumerate(params.tiers):
+        values[f"tier{i}"] = code
+        whens.append(f"WHEN score >= {int(minimum)} THEN :tier{i}")
+    # below every threshold: the lowest tier, as the engine does
+    tier_case = f"CASE {' '.join(whens)} ELSE :tier{len(params.tiers) - 1} END"
+    return _NEW_SCORES.format(
+        year=sql["year"],
+        age_occurred=age.format(col="r.occurred_on"),
+        age_effect=age.format(col="COALESCE(r.ended_on, r.occurred_on)"),
+        record_filter=record_filter, resident_filter=resident_filter,
+        group_sums=", ".join(group_sums), capped_sums=", ".join(capped_sums),
+        clamped_dims=", ".join(clamped), dim_names=", ".join(dims),
+        dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case,
+        least=sql["least"], greatest=sql["greatest"],
+    )
+
+
+def _changed_sql(params, sql):
+    """Scores that moved, or whose dimension totals or scheme changed, with their totals' JSON."""
+    n = len(params.dimensions)
+    dims_json = f"{sql['json_object']}(" + ", ".join(
+        f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(n)) + ")"
+    # a total missing from the stored JSON reads as NULL: count it as changed
+    differ = " OR ".join(
+        f"COALESCE({sql['json_int'].format(key=f'CAST(:dim{i} AS TEXT)')}, -1000000) <> n.d{i}"
+        for i in range(n))
+    return _CHANGED.format(moved=_MOVED, dims_json=dims_json, dims_differ=f"({differ})")

@@ -29,4 +29,5 @@ def rescore(as_of, chunk):
     audit("cli", "scores.rescored", "scheme", params.version,
           data={"as_of": day.isoformat(), "scores": written})
     db.session.commit()
-    click.echo(f"rescored {written} residents as of {day} under scheme {params.version}")
+    click.echo(f"rescored everyone as of {day} under scheme {params.version}: "
+               f"{written} scores changed")

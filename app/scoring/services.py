@@ -72,16 +72,29 @@ def breakdown_json(result: Result) -> dict:
 
 def scheme_params(scheme=None) -> batch.SchemeParams:
     scheme = scheme or current_scheme()
+    rules = rules_for(scheme)
     return batch.SchemeParams(scheme.id, scheme.version, scheme.base, scheme.min_score,
-                              scheme.max_score, tuple(d.code for d in scheme.dimensions))
+                              scheme.max_score, rules.dimensions, rules.tiers)
 
 
-def rescore_people(person_ids, as_of: date | None = None) -> int:
-    """Recompute the scores of a set of people in one set-based pass (totals, no breakdown)."""
+def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int:
+    """Recompute the scores of a set of people in one set-based pass (totals, no breakdown).
+
+    Each score that moved is logged, as `rescore_person` does; returns how many were written.
+    """
     ids = sorted(set(person_ids))
     if not ids:
         return 0
-    return batch.rescore(scheme_params(), as_of or city_today(), person_ids=ids)
+    changes = []
+    params = scheme_params()
+    day = as_of or city_today()
+    written = batch.rescore(params, day, person_ids=ids, changes=changes)
+    for change in changes:
+        if change.moved:
+            audit(actor, "score.changed", "score", change.person_id, subject_id=change.person_id,
+                  data={"score": change.score, "tier": change.tier,
+                        "scheme_version": params.version, "as_of": day.isoformat()})
+    return written
 
 
 def history(person_id: int, since: date) -> list[ScoreHistory]:

@@ -1,0 +1,207 @@
+"""Benchmark the nightly full rescore against a bare SQL GROUP BY sum over the same rows.
+
+    python bench/rescore.py [--residents 100000] [--records-per 10] [--chunk 100000]
+
+Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/test), fills it with COPY, then in one run times:
+(a) the full rescore through the real code path (`app.scoring.batch.rescore` over the chunked
+person ranges, as `flask scores rescore` runs it) — a first run that writes every score, and a
+second, nightly-style run over existing scores; (b) a bare `SELECT person_id, SUM(points) ...
+GROUP BY person_id` over the same records. Prints both and their ratio (target, DESIGN §8:
+1M residents / 10M records in <= 60 s and <= 2.5x the bare aggregate).
+"""
+import argparse
+import io
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from app.core.time import city_today  # noqa: E402
+
+BARE_SQL = """
+SELECT COUNT(*), SUM(total) FROM (
+    SELECT r.person_id, SUM(rt.points * r.units) AS total
+    FROM credit_records r JOIN record_types rt ON rt.scheme_id = %(scheme)s AND rt.code = r.type_code
+    GROUP BY r.person_id
+) t
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--records-per", type=int, default=10, help="records per resident")
+    parser.add_argument("--chunk", type=int, default=100_000, help="persons per rescore chunk")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database-url",
+                        default=os.environ.get("DATABASE_URL",
+                                               "postgresql://postgres@127.0.0.1:5432/test"))
+    return parser.parse_args()
+
+
+def plain_url(url):
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_database(base_url):
+    name = f"bench_rescore_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_url(plain_url(base_url)).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(base_url, name):
+    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                     (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def copy_rows(conn, table, columns, lines):
+    """COPY text-format lines into `table`, in blocks of about 8 MB."""
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer, size = [], 0
+        for line in lines:
+            buffer.append(line)
+            size += len(line)
+            if size > 8_000_000:
+                copy.write("".join(buffer))
+                buffer, size = [], 0
+        if buffer:
+            copy.write("".join(buffer))
+
+
+def generate(conn, n_residents, per, type_rows, department_id):
+    """Fill persons, residents and credit records; return the number of records."""
+    rng = random.Random(42)
+    today = city_today()
+    stamp = "2026-01-01 00:00:00+00"
+    copy_rows(conn, "persons", ["id", "id_number_enc", "id_number_index", "name_enc", "created_at"],
+              (f"{i}\t\\\\x00\tidx{i}\t\\\\x00\t{stamp}\n" for i in range(1, n_residents + 1)))
+    # nine in ten persons are consenting residents; the rest are record subjects only
+    copy_rows(conn, "residents",
+              ["id", "person_id", "phone_enc", "phone_index", "password_hash", "consented_at",
+               "session_epoch", "created_at"],
+              (f"{i}\t{i}\t\\\\x00\tph{i}\tx\t{stamp if i % 10 else chr(92) + 'N'}\t0\t{stamp}\n"
+               for i in range(1, n_residents + 1)))
+    codes = [t[0] for t in type_rows]
+    state = {t[0] for t in type_rows if t[1]}
+    unit_types = {t[0] for t in type_rows if t[2]}
+    statuses = ["active"] * 18 + ["revoked", "repaired"]
+    ordinal = today.toordinal()
+
+    def records():
+        rid = 0
+        for person in range(1, n_residents + 1):
+            for _ in range(per):
+                rid += 1
+                code = rng.choice(codes)
+                # mostly in the past six years, a few (late deliveries) after the as-of date
+                occurred = ordinal - rng.randint(-3, 6 * 365)
+                ended = "\\N"
+                if code in state and rng.random() < 0.5:
+                    ended = today.fromordinal(occurred + rng.randint(0, 700)).isoformat()
+                units = rng.randint(0, 6) if code in unit_types else 1
+                yield (f"{rid}\t{department_id}\ts{rid}\t{person}\t{code}\t"
+                       f"{today.fromordinal(occurred).isoformat()}\t{ended}\t{units}\t{{}}\t"
+                       f"{rng.choice(statuses)}\t{stamp}\t{stamp}\n")
+    copy_rows(conn, "credit_records",
+              ["id", "department_id", "source_id", "person_id", "type_code", "occurred_on",
+               "ended_on", "units", "attributes", "status", "created_at", "updated_at"], records())
+    for table in ("persons", "residents", "credit_records"):
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                     f"(SELECT MAX(id) FROM {table}))")
+    return n_residents * per
+
+
+def full_rescore(app, chunk, as_of):
+    """The `flask scores rescore` loop: one committed chunk of persons at a time."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.residents.models import Person
+    from app.scoring import batch
+    from app.scoring.services import scheme_params
+
+    with app.app_context():
+        params = scheme_params()
+        last = db.session.scalar(select(func.max(Person.id))) or 0
+        written = 0
+        started = time.perf_counter()
+        for lo in range(1, last + 1, chunk):
+            written += batch.rescore(params, as_of, person_range=(lo, lo + chunk))
+            db.session.commit()
+        elapsed = time.perf_counter() - started
+        db.session.remove()
+    return elapsed, written
+
+
+def bare_aggregate(url, scheme_id):
+    with psycopg.connect(url) as conn:
+        started = time.perf_counter()
+        count, _total = conn.execute(BARE_SQL, {"scheme": scheme_id}).fetchone()
+        return time.perf_counter() - started, count
+
+
+def main():
+    args = parse_args()
+    name, url = create_database(args.database_url)
+    print(f"database {name}: {args.residents:,} residents x {args.records_per} records", flush=True)
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1)})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            from app.catalogue.services import current_scheme, load_default_scheme
+            from app.departments.services import create_department
+            from app.extensions import db
+
+            upgrade(revision="heads")
+            load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+            department, _key = create_department("bench", "benchmark department")
+            db.session.commit()
+            scheme = current_scheme()
+            scheme_id, department_id = scheme.id, department.id
+            type_rows = [(t.code, t.state, bool(t.unit_attribute)) for t in scheme.record_types]
+            db.session.remove()
+            db.engine.dispose()
+
+        started = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as conn:
+            total = generate(conn, args.residents, args.records_per, type_rows, department_id)
+            conn.execute("VACUUM ANALYZE")
+        print(f"generated {total:,} records with COPY in {time.perf_counter() - started:.1f} s",
+              flush=True)
+
+        as_of = city_today()
+        bare_warm, _ = bare_aggregate(url, scheme_id)  # warm the cache for both sides alike
+        first, written = full_rescore(app, args.chunk, as_of)
+        bare, groups = bare_aggregate(url, scheme_id)
+        nightly, rewritten = full_rescore(app, args.chunk, as_of + timedelta(days=1))
+        bare_again, _ = bare_aggregate(url, scheme_id)
+        bare_best = min(bare, bare_again, bare_warm)
+        print(f"bare GROUP BY sum   : {bare_best:7.2f} s ({groups:,} persons; runs "
+              f"{bare_warm:.2f} / {bare:.2f} / {bare_again:.2f} s)")
+        print(f"full rescore, first : {first:7.2f} s ({written:,} scores written)  "
+              f"ratio {first / bare_best:.2f}x")
+        print(f"full rescore, next  : {nightly:7.2f} s ({rewritten:,} scores written)  "
+              f"ratio {nightly / bare_best:.2f}x")
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+    finally:
+        if not args.keep:
+            drop_database(args.database_url, name)
+
+
+if __name__ == "__main__":
+    main()
