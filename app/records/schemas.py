@@ -39,7 +39,8 @@ class RecordArgs(ma.Schema):
 
 
 class RecordBatchArgs(ma.Schema):
-    records = ma.fields.List(ma.fields.Raw(), required=True,
+    # any item, even null: each record is checked on its own so a bad one never stops the rest
+    records = ma.fields.List(ma.fields.Raw(allow_none=True), required=True,
                              validate=ma.validate.Length(min=1, max=1000))
 
 

@@ -1,4 +1,5 @@
 """Taking in, correcting and revoking public credit records."""
+import math
 from dataclasses import dataclass, field
 
 import marshmallow as ma
@@ -133,13 +134,20 @@ def _date_errors(values):
     return errors
 
 
+# one record counts at most this many units (10,000 volunteering hours, ¥500,000 of charity)
+MAX_UNITS = 1000
+
+
 def units_for(rtype, attributes) -> int:
     """How many times a record's points count (e.g. whole 10-hour blocks of volunteering)."""
     if not rtype.unit_attribute:
         return 1
     amount = attributes.get(rtype.unit_attribute)
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+    if (isinstance(amount, bool) or not isinstance(amount, (int, float))
+            or not math.isfinite(amount) or amount < 0):
         raise ValueError(_("A non-negative number is required."))
+    if amount // rtype.unit_size > MAX_UNITS:
+        raise ValueError(_("The number is too large for one record."))
     return int(amount // rtype.unit_size)
 
 
