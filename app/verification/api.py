@@ -1,7 +1,8 @@
 """JSON endpoints: JWKS, the resident's credit code, verification and redemption outcomes."""
+import os
 from datetime import datetime, timezone
 
-from flask import Response, g, request, url_for
+from flask import Response, current_app, g, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,9 +35,9 @@ def _resident_key():
 
 
 def verification_limit():
-    from flask import current_app
-
-    return current_app.config.get("VERIFICATION_RATE_LIMIT", "50/second")
+    """Per merchant; `VERIFICATION_RATE_LIMIT` in the config or environment overrides it."""
+    return (current_app.config.get("VERIFICATION_RATE_LIMIT")
+            or os.environ.get("VERIFICATION_RATE_LIMIT", "50/second"))
 
 
 @jwks_blp.route("/jwks.json")

@@ -5,20 +5,25 @@ The unique `redemptions.token_id` is the barrier against double redemption; Redi
 """
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, time as dtime, timezone
 
 from flask_babel import get_locale, gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.benefits.models import Benefit, merchant_benefits
-from app.catalogue.services import current_scheme
+from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit
+from app.core.crypto import decrypt, mask_name
 from app.core.errors import ApiError
 from app.core.time import CITY_TZ, city_today, utcnow
 from app.extensions import db
 from app.scoring.models import Score
+from app.residents.models import Person, Resident
+from app.records.models import CreditRecord
 from app.scoring.services import explain, serious_record_in_force
 from app.verification import codes, live
 from app.verification.models import Redemption, VerificationReplay
@@ -54,8 +59,13 @@ def benefit_name(benefit) -> str:
 
 
 def verify(caller, token_text: str, benefit_code: str) -> Decision:
-    """Decide one scan; flushes a redemption when granted and audits every decision."""
-    benefit = find_benefit(benefit_code)
+    """Decide one scan; inserts a redemption when granted and audits every decision.
+
+    The hot path of the platform, so it is written for few round trips: one query for the
+    benefit and whether this merchant offers it, one for the resident (with their score and
+    whether the token was already redeemed), one for their records, one insert.
+    """
+    benefit, offered = _benefit_offer(caller.merchant.id, benefit_code)
     body = {"decision": "denied", "reason": None,
             "benefit": {"code": benefit.code, "name": benefit_name(benefit)},
             "resident": {"masked_name": None}}
@@ -64,26 +74,26 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
         checked = codes.check_token(token_text)
     except InvalidToken:
         return _deny(caller, decision, benefit, "invalid")
-    resident = codes.resident_for(checked)
-    if resident is None:
+    subject = _subject(checked.resident_id, checked.claims.token_id_hex)
+    if subject is None:
         return _deny(caller, decision, benefit, "invalid")
-    decision.token_id, decision.resident_id = checked.claims.token_id_hex, resident.id
-    decision.person_id = resident.person_id
-    body["resident"]["masked_name"] = resident.person.masked_name
+    decision.token_id, decision.resident_id = checked.claims.token_id_hex, subject.resident_id
+    decision.person_id = subject.person_id
+    body["resident"]["masked_name"] = mask_name(decrypt(subject.name_enc, "persons.name"))
     if checked.expired:
         return _deny(caller, decision, benefit, "expired")
-    if live.seen_used(decision.token_id) or _redeemed(decision.token_id):
+    if subject.redeemed or live.seen_used(decision.token_id):
         return _deny(caller, decision, benefit, "already_used")
-    if not _offered(caller.merchant, benefit):
+    if not offered or not _in_validity(benefit):
         return _deny(caller, decision, benefit, "not_offered")
-    if resident.consented_at is None or not eligible(resident.person_id, benefit):
+    if subject.consented_at is None or not _eligible(subject, benefit):
         return _deny(caller, decision, benefit, "not_eligible")
-    reason, redemption = _redeem(caller, resident, benefit, decision.token_id)
+    reason, redemption_id = _redeem(caller, subject, benefit, decision.token_id)
     if reason:
         return _deny(caller, decision, benefit, reason)
-    body.update(decision="granted", redemption_id=redemption.id)
-    audit(caller.actor, "verification.granted", "redemption", redemption.id,
-          subject_id=resident.person_id,
+    body.update(decision="granted", redemption_id=redemption_id)
+    audit(caller.actor, "verification.granted", "redemption", redemption_id,
+          subject_id=subject.person_id,
           data={"merchant_id": caller.merchant.id, "benefit": benefit.code})
     decision.live = _live_body(caller, body)
     return decision
@@ -104,29 +114,76 @@ def _live_body(caller, body):
             "at": utcnow().isoformat()}
 
 
-def _redeemed(token_id) -> bool:
-    return db.session.scalar(select(Redemption.id).filter_by(token_id=token_id)) is not None
+def _benefit_offer(merchant_id, code):
+    offered = select(merchant_benefits.c.benefit_id).where(
+        merchant_benefits.c.merchant_id == merchant_id,
+        merchant_benefits.c.benefit_id == Benefit.id).exists()
+    row = db.session.execute(select(Benefit, offered).filter_by(code=code)).first()
+    if row is None:
+        raise ApiError(422, "unknown_benefit", _("There is no benefit with this code."),
+                       {"benefit": code})
+    return row[0], bool(row[1])
 
 
-def _offered(merchant, benefit) -> bool:
+def _subject(resident_id, token_id):
+    """The resident behind a token, in one query: their person, stored score, whether an
+    active serious record stands against them, and whether this token was already redeemed."""
+    rules, _tiers = _scheme_rules()
+    serious = [code for code, rule in rules.types.items() if rule.severity == "serious"]
+    redeemed = select(Redemption.id).where(Redemption.token_id == token_id).exists()
+    # the same test as scoring.engine.has_serious_in_force, done where the records are
+    in_force = select(CreditRecord.id).where(
+        CreditRecord.person_id == Resident.person_id, CreditRecord.status == "active",
+        CreditRecord.ended_on.is_(None), CreditRecord.type_code.in_(serious)).exists()
+    return db.session.execute(
+        select(Resident.id.label("resident_id"), Resident.person_id, Resident.consented_at,
+               Person.name_enc, Score.score, redeemed.label("redeemed"),
+               in_force.label("serious_in_force"))
+        .join(Person, Person.id == Resident.person_id)
+        .outerjoin(Score, Score.person_id == Resident.person_id)
+        .where(Resident.id == resident_id)).first()
+
+
+def _in_validity(benefit) -> bool:
     if not benefit.active:
         return False
     today = city_today()
-    if (benefit.valid_from and today < benefit.valid_from) or (
-            benefit.valid_until and today > benefit.valid_until):
-        return False
-    return db.session.scalar(select(func.count()).select_from(merchant_benefits).where(
-        merchant_benefits.c.merchant_id == merchant.id,
-        merchant_benefits.c.benefit_id == benefit.id)) > 0
+    return not ((benefit.valid_from and today < benefit.valid_from) or (
+        benefit.valid_until and today > benefit.valid_until))
 
 
-def threshold(benefit) -> int:
+_SCHEME_SECONDS = 30
+_scheme_cache = {}
+
+
+def _scheme_rules():
+    """The current scheme's rules and tier thresholds, re-read at most every 30 s per process."""
+    from flask import current_app
+
+    key = id(current_app._get_current_object())
+    cached = _scheme_cache.get(key)
+    if cached is None or time.monotonic() - cached[0] > _SCHEME_SECONDS:
+        scheme = current_scheme()
+        cached = (time.monotonic(), rules_for(scheme), {t.code: t.min_score for t in scheme.tiers})
+        _scheme_cache[key] = cached
+    return cached[1], cached[2]
+
+
+def threshold(benefit, tiers=None) -> int:
     """The lowest score the benefit accepts (its minimum tier and/or minimum score)."""
     needed = benefit.min_score or 0
     if benefit.min_tier:
-        tiers = {t.code: t.min_score for t in current_scheme().tiers}
+        tiers = tiers if tiers is not None else _scheme_rules()[1]
         needed = max(needed, tiers.get(benefit.min_tier, 10**6))
     return needed
+
+
+def _eligible(subject, benefit) -> bool:
+    _rules, tiers = _scheme_rules()
+    if subject.serious_in_force:
+        return False
+    score = subject.score if subject.score is not None else explain(subject.person_id).score
+    return score >= threshold(benefit, tiers)
 
 
 def eligible(person_id, benefit) -> bool:
@@ -147,35 +204,41 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return datetime.combine(start, dtime(0), CITY_TZ).astimezone(timezone.utc)
 
 
-def _redeem(caller, resident, benefit, token_id):
-    """Insert the redemption, then check the limit counting it; (reason, redemption)."""
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def _redeem(caller, subject, benefit, token_id):
+    """Insert the redemption (the unique token id decides races), then check the period limit
+    counting it; returns (reason, redemption id)."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # serialises one person's concurrent scans so two tokens cannot both slip under a limit
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :p)"),
-                        {"ns": _PERSON_LOCK, "p": resident.person_id})
-    redemption = Redemption(token_id=token_id, person_id=resident.person_id,
-                            resident_id=resident.id, merchant_id=caller.merchant.id,
-                            benefit_id=benefit.id, staff_id=caller.staff.id if caller.staff else None,
-                            granted_at=utcnow())
-    nested = session.begin_nested()
-    try:
-        session.add(redemption)
-        session.flush()
-    except IntegrityError:
-        nested.rollback()
-        return "already_used", None
     start = period_start(benefit.limit_period) if benefit.limit_count else None
+    if start is not None and session.get_bind().dialect.name == "postgresql":
+        # serialises one person's scans of limited benefits, so two tokens cannot both slip
+        # under the limit (SQLite serialises writers already)
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :p)"),
+                        {"ns": _PERSON_LOCK, "p": subject.person_id})
+    now = utcnow()
+    redemption_id = session.execute(
+        _insert(Redemption).values(
+            token_id=token_id, person_id=subject.person_id, resident_id=subject.resident_id,
+            merchant_id=caller.merchant.id, benefit_id=benefit.id,
+            staff_id=caller.staff.id if caller.staff else None, status="granted",
+            granted_at=now, note="")
+        .on_conflict_do_nothing(index_elements=["token_id"])
+        .returning(Redemption.id)).scalar()
+    if redemption_id is None:
+        return "already_used", None
     if start is not None:
         used = session.scalar(select(func.count(Redemption.id)).where(
-            Redemption.person_id == resident.person_id, Redemption.benefit_id == benefit.id,
+            Redemption.person_id == subject.person_id, Redemption.benefit_id == benefit.id,
             Redemption.status != "cancelled", Redemption.granted_at >= start,
-            Redemption.id != redemption.id))
+            Redemption.id != redemption_id))
         if used >= benefit.limit_count:
-            nested.rollback()
+            session.execute(delete(Redemption).where(Redemption.id == redemption_id))
             return "limit_reached", None
-    nested.commit()
-    return None, redemption
+    return None, redemption_id
 
 
 def request_hash(token_text, benefit_code) -> str:

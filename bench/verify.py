@@ -1,0 +1,260 @@
+"""Benchmark credit-code verification against a trivial health endpoint on the same server.
+
+    python bench/verify.py [--connections 32] [--duration 10] [--workers 4]
+
+Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default db 12 on
+127.0.0.1:6379). Seeds a merchant, a benefit without limits and residents, signs enough fresh
+credit codes for every request, starts gunicorn (sync workers) on loopback and, in one run, drives
+both endpoints with wrk at the same concurrency: `GET /healthz`, then `POST /api/v1/verifications`
+with a new token per request (a Lua script). Prints verifications/s, p50/p99 latency, the health
+endpoint's requests/s and the ratio (target, DESIGN §8: >= 50 % of health, p99 <= 100 ms at 32).
+"""
+import argparse
+import base64
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LUA = r"""
+local tokens = {}
+local counter = 0
+local thread_id, threads = 0, 1
+local ids = 0
+local all_threads = {}
+
+function setup(thread)
+  thread:set("id", ids)
+  ids = ids + 1
+  table.insert(all_threads, thread)
+end
+
+function init(args)
+  threads = tonumber(args[2])
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  counter = id
+  benefit = args[3]
+  key = args[4]
+end
+
+function request()
+  local token = tokens[(counter % #tokens) + 1]
+  counter = counter + threads
+  local body = '{"token":"' .. token .. '","benefit":"' .. benefit .. '"}'
+  return wrk.format("POST", "/api/v1/verifications",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+end
+
+response = function(status, headers, body)
+  if status ~= 200 then errors_seen = (errors_seen or 0) + 1 end
+end
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--residents", type=int, default=500)
+    parser.add_argument("--tokens", type=int, default=40_000)
+    parser.add_argument("--database-url",
+                        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
+    return parser.parse_args()
+
+
+def plain_url(url):
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_database(base_url):
+    name = f"bench_verify_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_url(plain_url(base_url)).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(base_url, name):
+    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def seed(env, args, token_file):
+    """Migrate, load the scheme, create a merchant and residents, write fresh tokens to a file."""
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.benefits import services as benefit_services
+    from app.benefits.models import Benefit
+    from app.catalogue.services import load_default_scheme
+    from app.extensions import db
+    from app.residents.services import register_resident
+    from app.scoring.services import rescore_people
+    from app.verification import codes, keys, tokens
+    from stdnum.cn import ric, uscc
+
+    app = create_app({"CREDIT_CODE_TTL": 1800}, instance_path=env["BENCH_INSTANCE"])
+    with app.app_context():
+        upgrade(revision="heads")
+        load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+        benefit = Benefit(code="bench_benefit", name="压测权益", name_en="Bench benefit",
+                          scene="信易租", min_tier="good", deposit_free=True)
+        db.session.add(benefit)
+        body = "91410100MA3X0BNCH"
+        merchant = benefit_services.create_merchant("压测商户", body + uscc.calc_check_digit(body))
+        merchant.benefits = [benefit]
+        key = benefit_services.issue_api_key(merchant, label="bench")
+        residents = []
+        for i in range(args.residents):
+            id_body = f"4101021990{(i // 28) % 12 + 1:02d}{i % 28 + 1:02d}{i % 1000:03d}"
+            id_number = id_body + ric.calc_check_digit(id_body + "0")
+            residents.append(register_resident(id_number, "测试", f"150{i:08d}", "x", consent=True))
+        db.session.commit()
+        rescore_people([r.person_id for r in residents])  # every resident has a stored score
+        db.session.commit()
+        codes.issue_credit_code(residents[0])  # creates the signing key
+        db.session.commit()
+        # the same steps as issue_credit_code, without its per-call key look-up
+        signing_key = keys.current_key()
+        sign, subject_secret = keys.signer(signing_key), codes._subject_secret()
+        expires = int(time.time()) + 1800
+        with open(token_file, "w") as out:
+            for n in range(args.tokens):
+                token_id = secrets.token_bytes(8)
+                subject = tokens.mask_subject(subject_secret, residents[n % len(residents)].id, token_id)
+                out.write(tokens.encode(signing_key.kid, expires, token_id, subject, sign) + "\n")
+        db.engine.dispose()
+    return key
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(args, url, script=None, script_args=()):
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+           "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
+    if script_args:
+        cmd += ["--", *script_args]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    try:
+        return out, parse_wrk(out)
+    except (AttributeError, ValueError):
+        print(out)
+        raise
+
+
+def _ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse_wrk(out):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": total,
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(0) if errors else ""}
+
+
+def main():
+    args = parse_args()
+    name, url = create_database(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    env = {
+        **os.environ,
+        "APP_ENV": "bench",
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "FIELD_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "PASSWORD_HASH_COST": "low",
+        "VERIFICATION_RATE_LIMIT": "100000/second",
+        "BENCH_INSTANCE": str(workdir / "instance"),
+    }
+    server = None
+    try:
+        token_file = workdir / "tokens.txt"
+        started = time.perf_counter()
+        key = seed(env, args, token_file)
+        print(f"seeded {args.residents} residents and {args.tokens} tokens in "
+              f"{time.perf_counter() - started:.1f} s (database {name})")
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        port = free_port()
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).ok:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.5)
+        script = workdir / "verify.lua"
+        script.write_text(LUA)
+        # warm every worker (connections, key caches) without spending the measured tokens
+        subprocess.run(["wrk", "-t2", "-c8", "-d2s", f"{base}/healthz"], capture_output=True, check=True)
+        _out, health = wrk(args, f"{base}/healthz")
+        raw, verify = wrk(args, f"{base}/api/v1/verifications", str(script),
+                          (str(token_file), str(args.threads), "bench_benefit", key))
+        with psycopg.connect(url) as conn:
+            granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
+        ratio = verify["rps"] / health["rps"]
+        print(f"\nconcurrency {args.connections}, {args.workers} gunicorn sync workers, "
+              f"{args.duration} s per endpoint, PostgreSQL + Redis")
+        print(f"health      {health['rps']:9.0f} req/s   p50 {health['p50']:6.1f} ms   "
+              f"p99 {health['p99']:6.1f} ms   ({health['requests']} requests, "
+              f"{health['non2xx']} non-2xx)")
+        print(f"verify      {verify['rps']:9.0f} req/s   p50 {verify['p50']:6.1f} ms   "
+              f"p99 {verify['p99']:6.1f} ms   ({verify['requests']} requests, "
+              f"{verify['non2xx']} non-2xx, {granted} granted)")
+        print(f"ratio       {ratio:9.1%} of health   (target >= 50 %, p99 <= 100 ms)")
+        if verify["socket_errors"]:
+            print("wrk: " + verify["socket_errors"])
+        if verify["requests"] > args.tokens:
+            print(f"note: {verify['requests'] - args.tokens} requests reused a token "
+                  "(answered already_used); raise --tokens")
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        drop_database(args.database_url, name)
+
+
+if __name__ == "__main__":
+    main()
