@@ -43,6 +43,8 @@ def parse_args():
     parser.add_argument("--records-per", type=int, default=10, help="records per resident")
     parser.add_argument("--chunk", type=int, default=100_000, help="persons per rescore chunk")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", metavar="NAME",
+                        help="time against a database kept by an earlier --keep run")
     parser.add_argument("--database-url",
                         default=os.environ.get("DATABASE_URL",
                                                "postgresql://postgres@127.0.0.1:5432/test"))
@@ -146,6 +148,11 @@ def full_rescore(app, chunk, as_of):
     return elapsed, written
 
 
+def pg_version(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
 def bare_aggregate(url, scheme_id):
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
@@ -155,37 +162,63 @@ def bare_aggregate(url, scheme_id):
 
 def main():
     args = parse_args()
-    name, url = create_database(args.database_url)
-    print(f"database {name}: {args.residents:,} residents x {args.records_per} records", flush=True)
+    if args.reuse:
+        name = args.reuse
+        url = make_url(plain_url(args.database_url)).set(database=name).render_as_string(
+            hide_password=False)
+        args.keep = True
+    else:
+        name, url = create_database(args.database_url)
+        print(f"database {name}: {args.residents:,} residents x {args.records_per} records",
+              flush=True)
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1)})
         with app.app_context():
             from flask_migrate import upgrade
+            from sqlalchemy import delete
+
+            from app.scoring.models import Score, ScoreHistory
 
             from app.catalogue.services import current_scheme, load_default_scheme
             from app.departments.services import create_department
             from app.extensions import db
 
-            upgrade(revision="heads")
-            load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
-            department, _key = create_department("bench", "benchmark department")
+            if args.reuse:  # start again from no stored scores
+                db.session.execute(delete(ScoreHistory))
+                db.session.execute(delete(Score))
+            else:
+                upgrade(revision="heads")
+                load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+                department, _key = create_department("bench", "benchmark department")
+                department_id = department.id
             db.session.commit()
             scheme = current_scheme()
-            scheme_id, department_id = scheme.id, department.id
+            scheme_id = scheme.id
             type_rows = [(t.code, t.state, bool(t.unit_attribute)) for t in scheme.record_types]
             db.session.remove()
             db.engine.dispose()
 
-        started = time.perf_counter()
-        with psycopg.connect(url, autocommit=True) as conn:
-            total = generate(conn, args.residents, args.records_per, type_rows, department_id)
-            conn.execute("VACUUM ANALYZE")
-        print(f"generated {total:,} records with COPY in {time.perf_counter() - started:.1f} s",
+        if not args.reuse:
+            started = time.perf_counter()
+            with psycopg.connect(url, autocommit=True) as conn:
+                total = generate(conn, args.residents, args.records_per, type_rows, department_id)
+                conn.execute("VACUUM ANALYZE")
+            print(f"generated {total:,} records with COPY in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)
+        with psycopg.connect(url) as conn:
+            records, persons = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM credit_records), (SELECT COUNT(*) FROM persons)"
+            ).fetchone()
+        print(f"{persons:,} persons, {records:,} records; PostgreSQL {pg_version(url)}",
               flush=True)
 
         as_of = city_today()
         bare_warm, _ = bare_aggregate(url, scheme_id)  # warm the cache for both sides alike
         first, written = full_rescore(app, args.chunk, as_of)
+        with psycopg.connect(url, autocommit=True) as conn:
+            # the state a day later: autovacuum has visited the freshly written scores
+            conn.execute("VACUUM ANALYZE scores")
+            conn.execute("VACUUM ANALYZE score_history")
         bare, groups = bare_aggregate(url, scheme_id)
         nightly, rewritten = full_rescore(app, args.chunk, as_of + timedelta(days=1))
         bare_again, _ = bare_aggregate(url, scheme_id)

@@ -4,11 +4,12 @@
 truncating division) so that a nightly rescore of millions of records is a few statements,
 not a Python loop. Tests compare the two on random data.
 
-One pass groups a person's records by cap group (every uncapped record of a person falls in one
-group, each capped type and year in its own), with one column per dimension; a second, small
-pass applies the yearly caps, dimension floors and caps, the score range and the tier. Only
-scores whose value, tier, dimension totals or scheme changed are written, so a nightly run
-rewrites the few rows that moved rather than every row.
+One statement scores a range (or set) of persons: a first aggregation groups each person's
+records by cap group (all uncapped records of a person fall in one group, each capped type and
+year in its own) with one column per dimension; a second, small one applies the yearly caps;
+then dimension floors and caps, the score range and the tier; finally the result is compared
+with the stored score and only what changed is kept. So a nightly run rewrites the few scores
+that moved rather than every row.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -21,28 +22,28 @@ _DIALECT_SQL = {
     "postgresql": {
         "age": "(CAST(:as_of AS DATE) - {col})",
         "year": "CAST(date_part('year', r.occurred_on) AS INTEGER)",
+        "least": "LEAST",
+        "greatest": "GREATEST",
         "json_object": "jsonb_build_object",
         "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
         "now": "now()",
-        "least": "LEAST",
-        "greatest": "GREATEST",
-        # JIT compiling this statement costs more than it saves, once per chunk
+        # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
         "prepare": ["SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"],
     },
     "sqlite": {
         "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
         "year": "CAST(strftime('%Y', r.occurred_on) AS INTEGER)",
+        "least": "min",
+        "greatest": "max",
         "json_object": "json_object",
         "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
-        "least": "min",
-        "greatest": "max",
         "prepare": [],
     },
 }
 
-_NEW_SCORES = """
-CREATE TEMPORARY TABLE new_scores AS
+_CHANGED_SCORES = """
+CREATE TEMPORARY TABLE changed_scores AS
 WITH c AS (
     SELECT r.person_id, rt.dimension, rt.cap_per_year AS cap,
            CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE rt.id * 10000 + {year} END AS grp,
@@ -70,24 +71,20 @@ WITH c AS (
     WHERE res.consented_at IS NOT NULL AND {resident_filter}
 ), scored AS (
     SELECT person_id, {dim_names},
-           {least}({greatest}(:base + {dim_total}, :min_score), :max_score) AS score
+           CAST({least}({greatest}(:base + {dim_total}, :min_score), :max_score) AS INTEGER)
+             AS score
     FROM dims
+), n AS (
+    SELECT person_id, score, {tier_case} AS tier, {dim_names} FROM scored
 )
-SELECT person_id, CAST(score AS INTEGER) AS score, {tier_case} AS tier, {dim_names}
-FROM scored
-"""
-
-# a score counts as changed (a history row) when its value or tier moved
-_MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
-
-# the JSON of dimension totals is built only for the (few) scores that changed
-_CHANGED = """
-CREATE TEMPORARY TABLE changed_scores AS
 SELECT n.person_id, n.score, n.tier, {dims_json} AS dims,
        CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
-FROM new_scores n LEFT JOIN scores s ON s.person_id = n.person_id
+FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
 WHERE {moved} OR s.scheme_version <> :version OR {dims_differ}
 """
+
+# a score counts as moved (a history row) when its value or tier changed
+_MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
 
 _HISTORY = """
 INSERT INTO score_history (person_id, day, score, tier)
@@ -133,26 +130,25 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
             changes=None) -> int:
     """Recompute the scores of consenting residents in a range or set of persons.
 
-    Writes only the scores that changed, with a history row for each moved score or tier, and
-    returns how many were written; appends them as `Change`s to `changes` when a list is given.
-    Runs in the caller's transaction.
+    Writes only the scores that changed (value, tier, dimension totals or scheme), with a
+    history row for each moved score or tier, and returns how many were written; appends them
+    as `Change`s to `changes` when a list is given. Runs in the caller's transaction.
     """
     session = db.session
     dialect = session.get_bind().dialect.name
     sql = _DIALECT_SQL[dialect]
     if person_ids is not None:
-        record_filter, resident_filter = "r.person_id IN :ids", "res.person_id IN :ids"
+        person_filter = "{t}.person_id IN :ids"
     elif person_range is not None:
-        record_filter = "r.person_id >= :lo AND r.person_id < :hi"
-        resident_filter = "res.person_id >= :lo AND res.person_id < :hi"
+        person_filter = "{t}.person_id >= :lo AND {t}.person_id < :hi"
     else:
-        record_filter = resident_filter = "1 = 1"
+        person_filter = "1 = 1"
     values = {
         "scheme_id": params.scheme_id, "base": params.base, "min_score": params.min_score,
         "max_score": params.max_score, "version": params.version,
         "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
     }
-    create = text(_new_scores_sql(params, sql, record_filter, resident_filter, values))
+    create = text(_changed_scores_sql(params, sql, person_filter, values))
     if person_ids is not None:
         create = create.bindparams(bindparam("ids", expanding=True))
         values["ids"] = list(person_ids)
@@ -160,10 +156,8 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
         values["lo"], values["hi"] = person_range
     for statement in sql["prepare"]:
         session.execute(text(statement))
-    session.execute(text("DROP TABLE IF EXISTS new_scores"))
     session.execute(text("DROP TABLE IF EXISTS changed_scores"))
     session.execute(create, values)
-    session.execute(text(_changed_sql(params, sql)), values)
     session.execute(text(_HISTORY), {"as_of": values["as_of"]})
     written = session.execute(
         text(_UPSERT.format(now=sql["now"])),
@@ -173,16 +167,16 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
         rows = session.execute(text(
             "SELECT person_id, score, tier, moved FROM changed_scores ORDER BY person_id"))
         changes.extend(Change(p, s, t, bool(m)) for p, s, t, m in rows)
-    session.execute(text("DROP TABLE new_scores"))
     session.execute(text("DROP TABLE changed_scores"))
     return written
 
 
-def _new_scores_sql(params, sql, record_filter, resident_filter, values):
-    """The aggregate statement, with one column per dimension of the scheme."""
+def _changed_scores_sql(params, sql, person_filter, values):
+    """The scoring statement, with one column per dimension of the scheme."""
     age = sql["age"]
+    least, greatest = sql["least"], sql["greatest"]
     dims = [f"d{i}" for i in range(len(params.dimensions))]
-    group_sums, capped_sums, clamped = [], [], []
+    group_sums, capped_sums, clamped, differ = [], [], [], []
     for i, (code, floor, cap) in enumerate(params.dimensions):
         values[f"dim{i}"] = code
         # integer sums throughout: PostgreSQL's SUM of a bigint is a (slow) numeric
@@ -191,33 +185,29 @@ def _new_scores_sql(params, sql, record_filter, resident_filter, values):
         capped_sums.append(
             f"CAST(SUM(CASE WHEN cap IS NULL THEN d{i} WHEN d{i} > cap THEN cap "
             f"WHEN d{i} < -cap THEN -cap ELSE d{i} END) AS INTEGER) AS d{i}")
-        clamped.append(f"CAST({sql['least']}({sql['greatest']}(COALESCE(p.d{i}, 0), {int(floor)}), "
+        clamped.append(f"CAST({least}({greatest}(COALESCE(p.d{i}, 0), {int(floor)}), "
                        f"{int(cap)}) AS INTEGER) AS d{i}")
+        # a total missing from the stored JSON reads as NULL: count it as changed
+        stored = sql["json_int"].format(key=f"CAST(:dim{i} AS TEXT)")
+        differ.append(f"COALESCE({stored}, -1000000) <> n.d{i}")
     whens = []
     for i, (code, minimum) in enumerate(params.tiers):
         values[f"tier{i}"] = code
         whens.append(f"WHEN score >= {int(minimum)} THEN :tier{i}")
     # below every threshold: the lowest tier, as the engine does
     tier_case = f"CASE {' '.join(whens)} ELSE :tier{len(params.tiers) - 1} END"
-    return _NEW_SCORES.format(
+    # the JSON of dimension totals is built only for the (few) scores that changed
+    dims_json = f"{sql['json_object']}(" + ", ".join(
+        f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(len(dims))) + ")"
+    return _CHANGED_SCORES.format(
         year=sql["year"],
         age_occurred=age.format(col="r.occurred_on"),
         age_effect=age.format(col="COALESCE(r.ended_on, r.occurred_on)"),
-        record_filter=record_filter, resident_filter=resident_filter,
+        record_filter=person_filter.format(t="r"), resident_filter=person_filter.format(t="res"),
+        # the same range on the stored scores lets the join read only that range of them
+        score_filter=person_filter.format(t="s"),
         group_sums=", ".join(group_sums), capped_sums=", ".join(capped_sums),
         clamped_dims=", ".join(clamped), dim_names=", ".join(dims),
-        dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case,
-        least=sql["least"], greatest=sql["greatest"],
+        dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case, dims_json=dims_json,
+        least=least, greatest=greatest, moved=_MOVED, dims_differ="(" + " OR ".join(differ) + ")",
     )
-
-
-def _changed_sql(params, sql):
-    """Scores that moved, or whose dimension totals or scheme changed, with their totals' JSON."""
-    n = len(params.dimensions)
-    dims_json = f"{sql['json_object']}(" + ", ".join(
-        f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(n)) + ")"
-    # a total missing from the stored JSON reads as NULL: count it as changed
-    differ = " OR ".join(
-        f"COALESCE({sql['json_int'].format(key=f'CAST(:dim{i} AS TEXT)')}, -1000000) <> n.d{i}"
-        for i in range(n))
-    return _CHANGED.format(moved=_MOVED, dims_json=dims_json, dims_differ=f"({differ})")
