@@ -50,6 +50,11 @@ def audit(actor, action, object_type, object_id=None, subject_id=None, data=None
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    else:
+        # SQLite reads outside a write transaction, so two connections could read the same last
+        # hash and fork the chain. A write statement (here one touching no row) takes the
+        # database's write lock first, until this transaction ends.
+        session.execute(text("DELETE FROM audit_entries WHERE 0 = 1"))
     last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         at=utcnow(),

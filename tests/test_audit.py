@@ -1,0 +1,127 @@
+"""The append-only, hash-chained audit log (DESIGN §2) and `flask audit verify`."""
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from app.core.audit import GENESIS, AuditEntry, audit, verify_chain
+from app.extensions import db
+
+DROP_TRIGGERS = {
+    "postgresql": ["DROP TRIGGER audit_entries_append_only ON audit_entries"],
+    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"],
+}
+
+
+def dialect():
+    return db.session.get_bind().dialect.name
+
+
+def run_verify(runner):
+    result = runner.invoke(args=["audit", "verify"])
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes else "")
+
+
+def append_some(n=4):
+    return [audit("test", "thing.done", "thing", i, subject_id=None,
+                  data={"n": i, "text": "中文 ✓", "nested": {"b": [1, 2], "a": None}})
+            for i in range(n)]
+
+
+def test_entries_are_chained(app):
+    entries = append_some()
+    for previous, entry in zip(entries, entries[1:]):
+        assert entry.prev_hash == previous.hash
+        assert entry.hash == entry.digest() and len(entry.hash) == 64
+    first = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id).limit(1))
+    assert first.prev_hash == GENESIS
+
+
+def test_verify_passes_on_an_intact_chain(app, runner):
+    append_some()
+    db.session.expire_all()  # verify what was stored, not the objects in memory
+    code, output = run_verify(runner)
+    assert code == 0, output
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    assert f"audit chain intact: {total} entries" in output
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET actor = 'attacker' WHERE id = :id",
+    "DELETE FROM audit_entries WHERE id = :id",
+])
+def test_the_trigger_refuses_updates_and_deletes(app, statement):
+    entry = append_some(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"):
+        with db.session.begin_nested():
+            db.session.execute(text(statement), {"id": entry.id})
+    db.session.expire_all()
+    assert db.session.get(AuditEntry, entry.id).actor == "test"
+
+
+@pytest.mark.parametrize("tamper", ["data", "actor", "time", "delete", "rehash_one"])
+def test_verify_names_the_first_altered_entry(app, runner, tamper):
+    entries = append_some(5)
+    target = entries[2]
+    # an attacker with database rights can drop the trigger; the chain still gives them away
+    for statement in DROP_TRIGGERS[dialect()]:
+        db.session.execute(text(statement))
+    if tamper == "data":
+        db.session.execute(text("UPDATE audit_entries SET data = :d WHERE id = :id"),
+                           {"d": '{"n": 99}', "id": target.id})
+    elif tamper == "actor":
+        db.session.execute(text("UPDATE audit_entries SET actor = 'someone' WHERE id = :id"),
+                           {"id": target.id})
+    elif tamper == "time":
+        db.session.execute(text("UPDATE audit_entries SET at = :at WHERE id = :id"),
+                           {"at": entries[0].at.replace(tzinfo=None) if dialect() == "sqlite"
+                            else entries[0].at, "id": target.id})
+    elif tamper == "delete":
+        db.session.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": target.id})
+        target = entries[3]  # the chain breaks at the entry after the gap
+    elif tamper == "rehash_one":
+        # rewriting an entry and its own hash still breaks the link to the next one
+        db.session.execute(text("UPDATE audit_entries SET actor = 'x', hash = :h WHERE id = :id"),
+                           {"h": "f" * 64, "id": target.id})
+    db.session.expire_all()
+    code, output = run_verify(runner)
+    assert code == 1
+    assert f"BROKEN at entry {target.id}" in output
+    checked, broken = verify_chain()
+    assert broken == target.id
+
+
+def test_concurrent_appends_keep_one_chain(live_app):
+    """Appends from several connections at once never fork the chain."""
+    marker = uuid.uuid4().hex
+    errors = []
+
+    def worker(n):
+        with live_app.app_context():
+            for i in range(8):
+                for _attempt in range(20):
+                    try:
+                        audit("worker", "concurrent.append", "thing", f"{marker}:{n}:{i}")
+                        db.session.commit()
+                        break
+                    except DatabaseError:  # SQLite: "database is locked"; the caller retries
+                        db.session.rollback()
+                else:
+                    errors.append((n, i))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    db.session.remove()
+    count = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.object_id.like(f"{marker}:%")))
+    assert count == 32
+    hashes = db.session.scalars(select(AuditEntry.prev_hash)).all()
+    assert len(hashes) == len(set(hashes)), "two entries share a predecessor: the chain forked"
+    assert verify_chain()[1] is None
