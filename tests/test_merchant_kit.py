@@ -85,3 +85,39 @@ def test_client_retry_with_the_same_key_gets_the_first_answer(live_server, shop)
     listed = client.redemptions()
     assert [r["id"] for r in listed] == [first["redemption_id"]]
     assert client.complete(first["redemption_id"])["status"] == "completed"
+
+
+def test_resident_page_receives_the_scan_live_over_server_sent_events(live_server, shop):
+    """The credit-code page's event stream is waiting when the merchant scans; Redis pub/sub
+    carries the result to it."""
+    import threading
+
+    from flask import current_app
+    from flask.sessions import SecureCookieSessionInterface
+
+    resident = shop["resident"]
+    token, _expires = codes.issue_credit_code(resident)
+    db.session.commit()
+    session = requests.Session()
+    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
+    session.cookies.set("session", serializer.dumps({"_user_id": resident.get_id(), "_fresh": True}))
+    lines, opened = [], threading.Event()
+
+    def listen():
+        with session.get(f"{live_server}/api/v1/me/credit-code/{token}/events", stream=True,
+                         timeout=90) as response:
+            for line in response.iter_lines(decode_unicode=True):
+                opened.set()
+                lines.append(line)
+                if line.startswith("data:") and "decision" in line:
+                    return
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    assert opened.wait(30)
+    answer = VerificationClient(live_server, shop["key"]).verify(token, shop["benefit"])
+    listener.join(60)
+    assert answer["decision"] == "granted"
+    assert "event: result" in lines
+    data = next(line for line in lines if line.startswith("data:"))
+    assert '"decision": "granted"' in data and "套件测试酒店" in data
