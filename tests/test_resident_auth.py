@@ -43,8 +43,8 @@ def test_sign_in_rotates_the_session(client, make_resident):
     with client.session_transaction() as s:
         s["planted"] = "by an attacker"
         before = s["csrf_token"]
-    response = client.post("/login", data={"phone": resident.plain_phone,
-                                           "password": resident.plain_password, "csrf_token": token})
+    response = client.post("/login", data={
+        "phone": resident.plain_phone, "password": resident.plain_password, "csrf_token": token})
     assert response.status_code == 302
     with client.session_transaction() as s:
         assert "planted" not in s
@@ -182,7 +182,8 @@ def test_wrong_codes_are_refused_and_used_up(client, sms):
 
 def test_a_new_code_waits_a_minute(client, sms):
     _response, data = _register(client)
-    response = client.post("/register/resend", data={"csrf_token": form_token(client, "/register/verify")})
+    token = form_token(client, "/register/verify")
+    response = client.post("/register/resend", data={"csrf_token": token})
     assert response.status_code == 302
     assert len([t for to, t in sms.sent if to == data["phone"]]) == 1
 
@@ -258,7 +259,8 @@ def test_closing_the_account_deletes_the_score_but_not_the_records(client, make_
     sign_in(client, resident)
     client.get("/")
     token = page_token(client)
-    wrong = client.post("/account/close", data={"csrf_token": token, "password": "nope", "confirm": "y"})
+    wrong = client.post("/account/close",
+                        data={"csrf_token": token, "password": "nope", "confirm": "y"})
     assert wrong.status_code == 422 and db.session.get(Resident, resident_id) is not None
     unconfirmed = client.post("/account/close", data={"csrf_token": token,
                                                       "password": resident.plain_password})

@@ -122,7 +122,7 @@ def test_resident_walk_through(live_server, browser, sms, city):
     records[2]["attributes"] = {"hours": 30}
     pushed = requests.post(f"{live_server}/api/v1/records", json={"records": records}, timeout=10,
                            headers={"Authorization": f"Bearer {city['dept_key']}"}).json()
-    assert pushed["accepted"] == 4, pushed
+    assert pushed.get("accepted") == 4, pushed
 
     # sign in
     expect(page).to_have_url(re.compile(r"/login$"))
@@ -182,7 +182,7 @@ def test_resident_walk_through(live_server, browser, sms, city):
     verdict = requests.post(f"{live_server}/api/v1/verifications", timeout=10,
                             json={"token": fresh, "benefit": city["benefit"]},
                             headers={"Authorization": f"Bearer {city['merchant_key']}"}).json()
-    assert verdict["decision"] == "granted", verdict
+    assert verdict.get("decision") == "granted", verdict
     expect(page.locator("#scan-result")).to_contain_text("已通过", timeout=10_000)
     shot(page, "10-credit-code-granted")
 

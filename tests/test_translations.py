@@ -23,7 +23,7 @@ def _msgid(message_id):
 def test_every_msgid_has_a_chinese_translation():
     empty = [m.id for m in _po() if m.id and not (m.string[0] if isinstance(m.string, tuple)
                                                      else m.string)]
-    assert empty == [], f"untranslated zh_CN msgids (run `make translations`, then translate): {empty}"
+    assert empty == [], f"untranslated zh_CN msgids (translate them in messages.po): {empty}"
 
 
 def test_every_string_in_the_code_is_in_the_catalogue():
@@ -33,7 +33,7 @@ def test_every_string_in_the_code_is_in_the_catalogue():
         str(ROOT / "app"), method_map, options_map, keywords=KEYWORDS)}
     in_catalogue = {_msgid(m.id) for m in _po() if m.id}
     missing = sorted(in_code - in_catalogue)
-    assert missing == [], f"strings missing from the zh_CN catalogue (run `make translations`): {missing}"
+    assert missing == [], f"strings missing from zh_CN (run `make translations`): {missing}"
 
 
 def test_compiled_catalogue_matches_the_source():

@@ -17,6 +17,8 @@ class MyScore(MethodView):
     decorators = [resident_required()]
 
     @blp.response(200, MeScoreSchema)
+    @blp.alt_response(401, description="Not signed in as a resident")
+    @blp.alt_response(403, description="The resident has not consented to scoring")
     def get(self):
         """My score and tier, dimension totals and every record's contribution."""
         scheme = current_scheme()
@@ -27,8 +29,10 @@ class MyScore(MethodView):
             "tier": {"code": tier.code, "name": loc(tier)},
             "as_of": result.as_of,
             "scheme_version": result.scheme_version,
-            "dimensions": [{"code": d.code, "name": loc(d), "points": result.dimensions.get(d.code, 0)}
-                           for d in scheme.dimensions],
+            "dimensions": [
+                {"code": d.code, "name": loc(d), "points": result.dimensions.get(d.code, 0)}
+                for d in scheme.dimensions
+            ],
             "contributions": [{"record_id": c.record_id, "type": c.type, "points": c.points,
                                "counted": c.counted, "note": c.note}
                               for c in result.contributions],

@@ -34,7 +34,8 @@ def trend_points(trend, low=0, high=200, width=320, height=120, pad=16) -> list[
         if score is None:
             continue
         y = pad + (height - 2 * pad) * (1 - (score - lo) / (hi - lo))
-        out.append({"x": round(pad + i * step, 1), "y": round(y, 1), "month": month, "score": score})
+        out.append({"x": round(pad + i * step, 1), "y": round(y, 1), "month": month,
+                    "score": score})
     return out
 
 

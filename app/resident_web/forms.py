@@ -47,7 +47,8 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name (as on your ID card)"), filters=[_strip],
-                       validators=[required(), Length(min=2, max=30, message=_l("Enter 2 to 30 characters."))])
+                       validators=[required(), Length(
+                           min=2, max=30, message=_l("Enter 2 to 30 characters."))])
     id_number = StringField(_l("Resident ID number"), filters=[_strip],
                             validators=[required(), at_most(25)])
     phone = PhoneField(_l("Mobile number"), validators=[required()])
@@ -62,7 +63,8 @@ class RegisterForm(FlaskForm):
         try:
             field.data = normalise_id_number(field.data)
         except ValueError:
-            raise ValidationError(_l("This is not a valid resident ID number (check the digits).")) from None
+            raise ValidationError(
+                _l("This is not a valid resident ID number (check the digits).")) from None
 
     def validate_consent(self, field):
         if not field.data:
@@ -71,7 +73,8 @@ class RegisterForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Verification code"), filters=[_strip],
-                       validators=[required(), Length(min=6, max=6, message=_l("The code has 6 digits."))])
+                       validators=[required(), Length(
+                           min=6, max=6, message=_l("The code has 6 digits."))])
 
 
 class ConsentForm(FlaskForm):

@@ -73,7 +73,8 @@ def hints(scheme, result, limit=5) -> list:
     have = {c.type for c in result.contributions if c.counted and c.points > 0}
     room = {d.code: d.cap - result.dimensions.get(d.code, 0) for d in scheme.dimensions}
     candidates = [t for t in scheme.record_types
-                  if t.polarity == "positive" and t.code not in have and room.get(t.dimension, 0) > 0]
+                  if t.polarity == "positive" and t.code not in have
+                  and room.get(t.dimension, 0) > 0]
     candidates.sort(key=lambda t: (-min(t.points, room[t.dimension]), t.id))
     return candidates[:limit]
 
@@ -94,7 +95,8 @@ def record_rows(person_id: int, result) -> list[RecordRow]:
     types = {t.code: t for t in scheme.record_types}
     by_record = {c.record_id: c for c in result.contributions}
     rows = db.session.execute(
-        select(CreditRecord, Department).join(Department, Department.id == CreditRecord.department_id)
+        select(CreditRecord, Department)
+        .join(Department, Department.id == CreditRecord.department_id)
         .where(CreditRecord.person_id == person_id)
         .order_by(CreditRecord.occurred_on.desc(), CreditRecord.id.desc())
     ).all()

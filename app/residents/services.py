@@ -112,7 +112,8 @@ def start_registration(id_number, name, phone, password) -> str:
     """Keep the (encrypted) application until the phone is verified; return its handle."""
     handle = secrets.token_urlsafe(18)
     payload = json.dumps({"id_number": id_number, "name": name, "phone": phone,
-                          "password_hash": hash_password(password), "consent_at": utcnow().isoformat()})
+                          "password_hash": hash_password(password),
+                          "consent_at": utcnow().isoformat()})
     guard.stash(f"registration:{handle}", crypto.encrypt(payload, "registration.pending").hex(),
                 PENDING_SECONDS)
     return handle
