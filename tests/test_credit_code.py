@@ -140,3 +140,21 @@ def test_credit_code_issue_is_rate_limited(app, client, make_resident):
     statuses = [client.post("/api/v1/me/credit-code", headers=headers).status_code for _ in range(14)]
     assert statuses[:12] == [200] * 12 and statuses[-1] == 429
     assert client.post("/api/v1/me/credit-code", headers=headers).get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_cli_rotates_and_lists_keys(app, runner, make_resident):
+    issue(make_resident())
+    before = keys.current_key().kid
+    rotated = runner.invoke(args=["credit-keys", "rotate"])
+    listed = runner.invoke(args=["credit-keys", "list"])
+    assert rotated.exit_code == 0, rotated.output
+    new_kid = rotated.output.split(":")[-1].strip()
+    assert new_kid != before
+    assert f"{before}  created" in listed.output and "retired" in listed.output
+    assert f"{new_kid}  created" in listed.output and "current" in listed.output
+
+
+def test_jwks_is_public_and_cacheable(app, client, make_resident):
+    issue(make_resident())
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and "max-age" in response.headers.get("Cache-Control", "")

@@ -44,7 +44,7 @@ def verification_limit():
 @jwks_blp.response(200, JwksSchema)
 def jwks():
     """Ed25519 public keys (JWK, `OKP`) of every key whose credit codes may still be live."""
-    return keys.jwks()
+    return keys.jwks(), 200, {"Cache-Control": "public, max-age=60"}
 
 
 @code_blp.route("")
