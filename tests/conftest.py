@@ -9,6 +9,7 @@ import uuid
 import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -75,15 +76,28 @@ def _forget_request_state(sender, **extra):
         g.pop(name, None)
 
 
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks the engine over a session-level bind, so without this a
+    view's commit would reach the database on a new connection and outlive the test."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
 @pytest.fixture
 def app(base_app):
     """The app, with every database change of the test rolled back afterwards."""
     with base_app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
+        if connection.dialect.name == "sqlite":
+            # pysqlite only opens a transaction at the first write, so the session's first
+            # SAVEPOINT would start (and its RELEASE commit) a real one: open it now instead
+            connection.exec_driver_sql("BEGIN")
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionBoundSession})
         _flush_redis()
         try:
             yield base_app

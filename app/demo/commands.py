@@ -61,8 +61,8 @@ def demo(residents):
         "merchants": [],
     }
     password = _shared_password(previous, "residents")
-    person_ids = _residents(residents, password, creds)
-    _records(residents)
+    person_ids, identities = _residents(residents, password, creds)
+    _records(identities)
     creds["merchants"] = _merchants(previous)
     db.session.commit()
     click.get_current_context().invoke(rescore, as_of=None, chunk=100_000)
@@ -121,7 +121,8 @@ def _departments(previous):
 
 
 def _residents(count, password, creds):
-    today, person_ids = city_today(), []
+    """Register the demo residents; return their person ids and (ID number, name) pairs."""
+    today, person_ids, identities = city_today(), [], []
     password_hash = hash_password(password)
     for i in range(count):
         rng = random.Random(f"demo-resident-{i}")
@@ -129,21 +130,25 @@ def _residents(count, password, creds):
         resident = find_resident_by_phone(phone)
         if resident is None:
             resident = register_resident(id_number, name, phone, password_hash, consent=True)
-        elif not check_password(resident.password_hash, password):
-            resident.password_hash = password_hash
+        else:
+            # generated birth dates follow today's date: on a later day keep who was registered
+            id_number, name = resident.person.id_number, resident.person.name
+            if not check_password(resident.password_hash, password):
+                resident.password_hash = password_hash
         person_ids.append(resident.person_id)
+        identities.append((id_number, name))
         if i < len(PROFILES):
             creds["residents"].append({"phone": phone, "password": password, "name": name,
                                        "id_number": id_number, "profile": PROFILES[i]})
-    return person_ids
+    return person_ids, identities
 
 
-def _records(count):
+def _records(identities):
     today = city_today()
     by_department = defaultdict(list)
-    for i in range(count):
+    for i, (id_number, name) in enumerate(identities):
         rng = random.Random(f"demo-resident-{i}")
-        id_number, name = people.id_number(rng, today), people.name(rng)
+        people.id_number(rng, today), people.name(rng)  # the same draws as `_residents`
         profile = PROFILES[i % len(PROFILES)]
         for k, (dept, rtype, occurred, ended, attrs) in enumerate(history(rng, profile, today)):
             by_department[dept].append({
