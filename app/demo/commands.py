@@ -205,3 +205,4 @@ def _print(creds, path):
         click.echo(f"  department       {d['code']}: {d['api_key']}")
     for m in creds["merchants"][:2]:
         click.echo(f"  merchant         {m['name']}: {m['api_key']}; staff {m['staff'][0]['phone']} / {m['staff'][0]['password']}")
+    click.echo("  merchant console /merchant/login (staff phone and password above)")
