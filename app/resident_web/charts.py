@@ -19,15 +19,18 @@ def gauge_arc(score: int, low: int, high: int, radius=80, cx=100, cy=100) -> dic
     }
 
 
+def trend_scale(trend, low=0, high=200) -> tuple[int, int]:
+    """The score range the trend chart spans: the known scores with a margin, within bounds."""
+    known = [s for _d, s in trend if s is not None] or [low]
+    lo, hi = max(low, min(known) - 10), min(high, max(known) + 10)
+    return lo, max(hi, lo + 1)
+
+
 def trend_points(trend, low=0, high=200, width=320, height=120, pad=16) -> list[dict]:
     """Screen positions for (month, score) pairs; months without a score are left out."""
-    known = [s for _d, s in trend if s is not None]
-    if not known:
+    if not any(s is not None for _d, s in trend):
         return []
-    lo = max(low, min(known) - 10)
-    hi = min(high, max(known) + 10)
-    if hi <= lo:
-        hi = lo + 1
+    lo, hi = trend_scale(trend, low, high)
     step = (width - 2 * pad) / max(len(trend) - 1, 1)
     out = []
     for i, (month, score) in enumerate(trend):

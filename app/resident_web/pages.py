@@ -24,6 +24,7 @@ def home():
         "resident/home.html", view=view, action=ActionForm(),
         gauge=charts.gauge_arc(view.result.score, scheme.min_score, scheme.max_score),
         trend=points, trend_line=charts.polyline(points),
+        trend_scale=charts.trend_scale(view.trend, scheme.min_score, scheme.max_score),
     )
 
 
