@@ -1,4 +1,5 @@
 """Signing in and out, lock-out, CSRF, registration with an SMS code, consent, closing."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -277,3 +278,13 @@ def test_closing_the_account_deletes_the_score_but_not_the_records(client, make_
                              .where(CreditRecord.person_id == person_id)) == 2
     assert client.get("/records").status_code == 302
     assert _login(client, resident.plain_phone, resident.plain_password).status_code == 401
+
+
+def test_the_embedded_default_prints_codes_to_the_console(app, client, capsys):
+    from app.residents.sms import ConsoleSmsSender, sms_sender
+
+    app.extensions.pop("sms", None)
+    assert isinstance(sms_sender(), ConsoleSmsSender)
+    _response, data = _register(client)
+    out = capsys.readouterr().out
+    assert data["phone"] in out and re.search(r"验证码是 \d{6}", out)
