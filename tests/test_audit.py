@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from app.core.audit import GENESIS, AuditEntry, audit, verify_chain
+from app.core.audit import GENESIS, AuditEntry, audit, audit_many, verify_chain
 from app.extensions import db
 
 DROP_TRIGGERS = {
@@ -37,6 +37,20 @@ def test_entries_are_chained(app):
         assert entry.hash == entry.digest() and len(entry.hash) == 64
     first = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id).limit(1))
     assert first.prev_hash == GENESIS
+
+
+def test_many_entries_appended_at_once_are_chained_in_id_order(app):
+    before = audit("test", "before", "thing")
+    entries = audit_many([dict(actor="test", action="many", object_type="thing", object_id=i,
+                               subject_id=i, data={"i": i}) for i in range(5)])
+    assert audit_many([]) == []
+    chain = [before] + entries
+    assert [e.id for e in chain] == sorted(e.id for e in chain)
+    for previous, entry in zip(chain, chain[1:]):
+        assert entry.prev_hash == previous.hash and entry.hash == entry.digest()
+    assert [e.object_id for e in entries] == ["0", "1", "2", "3", "4"]
+    db.session.expire_all()
+    assert verify_chain()[1] is None
 
 
 def test_verify_passes_on_an_intact_chain(app, runner):

@@ -420,3 +420,21 @@ def test_non_finite_numbers_are_rejected_per_record(client, department, make_res
         return
     assert response.status_code == 200
     assert response.get_json()["results"][0]["status"] == "rejected"
+
+
+def test_nul_characters_are_refused_not_a_server_error(client, department, make_resident):
+    """PostgreSQL cannot store NUL in text: it must be a 4xx on both backends, never a 500."""
+    resident = make_resident()
+    bad = record_payload(resident.plain_id, "张三", "blood_donation", source_id="a\x00b")
+    bad_name = record_payload(resident.plain_id, "张\x00三", "blood_donation")
+    good = record_payload(resident.plain_id, "张三", "blood_donation")
+    results = post(client, department, [bad, bad_name, good]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "accepted"]
+    assert results[0]["errors"][0]["field"] == "source_id"
+    for method in ("get", "patch", "delete"):
+        response = getattr(client, method)("/api/v1/records/a%00b", json={}, headers=auth(department))
+        assert_error(response, 404, "record_not_found")
+    response = client.patch(f"/api/v1/records/{good['source_id']}", json={"type": "x\x00"},
+                            headers=auth(department))
+    assert_error(response, 422)
+    assert_error(client.get("/api/v1/records/" + "x" * 300, headers=auth(department)), 404)

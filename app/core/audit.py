@@ -47,6 +47,14 @@ class AuditEntry(db.Model):
 
 def audit(actor, action, object_type, object_id=None, subject_id=None, data=None):
     """Append one entry to the chain (flushes; the caller's transaction commits it)."""
+    return audit_many([dict(actor=actor, action=action, object_type=object_type,
+                            object_id=object_id, subject_id=subject_id, data=data)])[0]
+
+
+def audit_many(entries):
+    """Append entries (dicts of `audit`'s arguments) to the chain in order, under one lock."""
+    if not entries:
+        return []
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
@@ -56,20 +64,25 @@ def audit(actor, action, object_type, object_id=None, subject_id=None, data=None
         # database's write lock first, until this transaction ends.
         session.execute(text("DELETE FROM audit_entries WHERE 0 = 1"))
     last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry = AuditEntry(
-        at=utcnow(),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        subject_id=subject_id,
-        data=data or {},
-        prev_hash=last or GENESIS,
-    )
-    entry.hash = entry.digest()
-    session.add(entry)
-    session.flush()
-    return entry
+    appended = []
+    for item in entries:
+        object_id = item.get("object_id")
+        entry = AuditEntry(
+            at=utcnow(),
+            actor=item["actor"],
+            action=item["action"],
+            object_type=item["object_type"],
+            object_id=None if object_id is None else str(object_id),
+            subject_id=item.get("subject_id"),
+            data=item.get("data") or {},
+            prev_hash=last or GENESIS,
+        )
+        entry.hash = last = entry.digest()
+        session.add(entry)
+        # one flush per entry, so that ids (the chain's order) follow the chain
+        session.flush()
+        appended.append(entry)
+    return appended
 
 
 def verify_chain(batch_size=5000):

@@ -28,11 +28,16 @@ class CityDate(ma.fields.Field):
         return None if value is None else value.isoformat()
 
 
+# PostgreSQL text cannot hold NUL, and no identifier or name needs a control character
+NO_CONTROL = ma.validate.Regexp(r"^[^\x00-\x1f\x7f]*$",
+                                error="Control characters are not allowed.")
+
+
 class RecordArgs(ma.Schema):
-    source_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+    source_id = ma.fields.String(required=True, validate=[ma.validate.Length(1, 64), NO_CONTROL])
     id_number = ma.fields.String(required=True, validate=ma.validate.Length(1, 30))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 50))
-    type = ma.fields.String(required=True, validate=ma.validate.Length(1, 60))
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(1, 50), NO_CONTROL])
+    type = ma.fields.String(required=True, validate=[ma.validate.Length(1, 60), NO_CONTROL])
     occurred_at = CityDate(required=True)
     ended_at = CityDate(load_default=None, allow_none=True)
     attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
@@ -45,7 +50,7 @@ class RecordBatchArgs(ma.Schema):
 
 
 class RecordPatchArgs(ma.Schema):
-    type = ma.fields.String(validate=ma.validate.Length(1, 60))
+    type = ma.fields.String(validate=[ma.validate.Length(1, 60), NO_CONTROL])
     occurred_at = CityDate()
     ended_at = CityDate(allow_none=True)
     attributes = ma.fields.Dict(keys=ma.fields.String())

@@ -202,8 +202,10 @@ def _existing_ids(department_id, source_ids):
 
 
 def department_record(department, source_id) -> CreditRecord:
-    record = db.session.scalar(
-        select(CreditRecord).filter_by(department_id=department.id, source_id=source_id))
+    record = None
+    if len(source_id) <= 64 and "\x00" not in source_id:  # no such source id can be stored
+        record = db.session.scalar(
+            select(CreditRecord).filter_by(department_id=department.id, source_id=source_id))
     if record is None:
         raise ApiError(404, "record_not_found", _("No record of this department has that source id."))
     return record

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.catalogue.services import current_scheme, rules_for
-from app.core.audit import audit
+from app.core.audit import audit, audit_many
 from app.core.time import city_today
 from app.extensions import db
 from app.records.models import CreditRecord
@@ -89,11 +89,12 @@ def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int
     params = scheme_params()
     day = as_of or city_today()
     written = batch.rescore(params, day, person_ids=ids, changes=changes)
-    for change in changes:
-        if change.moved:
-            audit(actor, "score.changed", "score", change.person_id, subject_id=change.person_id,
-                  data={"score": change.score, "tier": change.tier,
-                        "scheme_version": params.version, "as_of": day.isoformat()})
+    audit_many([
+        dict(actor=actor, action="score.changed", object_type="score", object_id=c.person_id,
+             subject_id=c.person_id, data={"score": c.score, "tier": c.tier,
+                                           "scheme_version": params.version,
+                                           "as_of": day.isoformat()})
+        for c in changes if c.moved])
     return written
 
 
