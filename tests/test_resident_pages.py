@@ -165,3 +165,25 @@ def test_public_pages_render_for_visitors(client, url):
 def test_landing_page_offers_sign_in_and_registration(client):
     text = _text(client.get("/").get_data(as_text=True))
     assert "登录" in text and "注册" in text and "信用郑州" in text
+
+
+def test_pages_show_the_stored_score_that_merchants_check(client, make_resident):
+    """Between nightly runs a fading record makes today's score differ from the stored one; the
+    pages explain the stored score (on its own date), which is what a merchant's check uses."""
+    from app.catalogue.services import current_scheme, record_type
+    from app.scoring.models import Score
+    from app.scoring.services import explain
+
+    rule = record_type(current_scheme(), "tax_paid_on_time")
+    age = rule.full_days + rule.fade_days // 2  # fading a little every day
+    resident = make_resident(records=[("tax_paid_on_time", age)])
+    last_run = city_today() - timedelta(days=rule.fade_days // 2)
+    stored = rescore_person(resident.person_id, as_of=last_run)
+    assert explain(resident.person_id).score != stored.score  # the two really differ
+    sign_in(client, resident)
+    body = client.get("/api/v1/me/score").get_json()
+    assert body["as_of"] == last_run.isoformat()
+    assert body["score"] == stored.score == db.session.get(Score, resident.person_id).score
+    page = client.get("/score/explained").get_data(as_text=True)
+    assert _testid(page, "total") == stored.score
+    assert _testid(client.get("/").get_data(as_text=True), "score") == stored.score

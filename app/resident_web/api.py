@@ -6,7 +6,7 @@ from app.catalogue.services import current_scheme
 from app.resident_web.blueprint import current_resident, resident_required
 from app.resident_web.labels import loc
 from app.resident_web.schemas import MeScoreSchema
-from app.scoring.services import explain
+from app.residents.dashboard import current_result
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
                 description="The signed-in resident's own data (resident session).")
@@ -22,7 +22,7 @@ class MyScore(MethodView):
     def get(self):
         """My score and tier, dimension totals and every record's contribution."""
         scheme = current_scheme()
-        result = explain(current_resident().person_id)
+        result = current_result(current_resident().person_id)
         tier = next(t for t in scheme.tiers if t.code == result.tier)
         return {
             "score": result.score,

@@ -7,7 +7,7 @@ from app.resident_web import charts
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import ActionForm
 from app.residents import dashboard
-from app.scoring.services import explain, serious_record_in_force
+from app.scoring.services import serious_record_in_force
 
 
 @bp.get("/")
@@ -32,7 +32,7 @@ def home():
 @resident_required()
 def records():
     person_id = current_resident().person_id
-    result = explain(person_id)
+    result = dashboard.current_result(person_id)
     return render_template("resident/records.html", result=result,
                            rows=dashboard.record_rows(person_id, result))
 
@@ -41,7 +41,7 @@ def records():
 @resident_required()
 def explained():
     person_id = current_resident().person_id
-    result = explain(person_id)
+    result = dashboard.current_result(person_id)
     return render_template("resident/explain.html", result=result,
                            explanation=dashboard.explanation(person_id, result))
 
@@ -50,7 +50,7 @@ def explained():
 @resident_required()
 def benefits():
     person_id = current_resident().person_id
-    result = explain(person_id)
+    result = dashboard.current_result(person_id)
     return render_template("resident/benefits.html", result=result,
                            groups=dashboard.benefit_groups(person_id, result),
                            serious=serious_record_in_force(person_id))

@@ -37,9 +37,20 @@ def _tier(scheme, code):
     return next((t for t in scheme.tiers if t.code == code), None)
 
 
+def current_result(person_id: int):
+    """The person's score explained as of the day it was last stored.
+
+    The stored score is the one merchants' checks use; recomputing on its own as-of date
+    reproduces it exactly (a score is a pure function of records, scheme and date), so what a
+    resident reads always matches what a merchant's check sees.
+    """
+    stored = db.session.get(Score, person_id)
+    return scoring.explain(person_id, stored.as_of if stored is not None else None)
+
+
 def overview(person_id: int) -> Overview:
     scheme = current_scheme()
-    result = scoring.explain(person_id)
+    result = current_result(person_id)
     stored = db.session.get(Score, person_id)
     last_update = stored.computed_at if stored is not None else None
     dimensions = [(d, result.dimensions.get(d.code, 0)) for d in scheme.dimensions]
