@@ -438,3 +438,10 @@ def test_nul_characters_are_refused_not_a_server_error(client, department, make_
                             headers=auth(department))
     assert_error(response, 422)
     assert_error(client.get("/api/v1/records/" + "x" * 300, headers=auth(department)), 404)
+
+
+def test_too_many_requests_is_429_in_the_error_shape(client, department):
+    statuses = [post(client, department, []).status_code for _ in range(121)]
+    assert statuses[:120] == [422] * 120
+    error = assert_error(post(client, department, []), 429, "too_many_requests")
+    assert error["message"]
