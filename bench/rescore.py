@@ -11,7 +11,6 @@ GROUP BY person_id` over the same records. Prints both and their ratio (target, 
 1M residents / 10M records in <= 60 s and <= 2.5x the bare aggregate).
 """
 import argparse
-import io
 import os
 import random
 import sys
@@ -31,7 +30,8 @@ from app.core.time import city_today  # noqa: E402
 BARE_SQL = """
 SELECT COUNT(*), SUM(total) FROM (
     SELECT r.person_id, SUM(rt.points * r.units) AS total
-    FROM credit_records r JOIN record_types rt ON rt.scheme_id = %(scheme)s AND rt.code = r.type_code
+    FROM credit_records r
+    JOIN record_types rt ON rt.scheme_id = %(scheme)s AND rt.code = r.type_code
     GROUP BY r.person_id
 ) t
 """
@@ -59,7 +59,8 @@ def create_database(base_url):
     name = f"bench_rescore_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(plain_url(base_url)).set(database=name).render_as_string(hide_password=False)
+    url = make_url(plain_url(base_url)).set(database=name)
+    return name, url.render_as_string(hide_password=False)
 
 
 def drop_database(base_url, name):
@@ -172,16 +173,16 @@ def main():
         print(f"database {name}: {args.residents:,} residents x {args.records_per} records",
               flush=True)
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1)})
+        driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": driver_url})
         with app.app_context():
             from flask_migrate import upgrade
             from sqlalchemy import delete
 
-            from app.scoring.models import Score, ScoreHistory
-
             from app.catalogue.services import current_scheme, load_default_scheme
             from app.departments.services import create_department
             from app.extensions import db
+            from app.scoring.models import Score, ScoreHistory
 
             if args.reuse:  # start again from no stored scores
                 db.session.execute(delete(ScoreHistory))

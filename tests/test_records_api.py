@@ -129,7 +129,8 @@ def test_results_in_request_order_and_a_bad_record_never_stops_good_ones(client,
 
 def test_a_name_that_does_not_match_the_id_number_is_rejected(client, department, make_resident):
     resident = make_resident(name="张三")
-    response = post(client, department, [record_payload(resident.plain_id, "李四", "blood_donation")])
+    record = record_payload(resident.plain_id, "李四", "blood_donation")
+    response = post(client, department, [record])
     result = response.get_json()["results"][0]
     assert result["status"] == "rejected"
     assert result["errors"][0]["field"] == "name"
@@ -194,7 +195,8 @@ def test_source_ids_belong_to_their_department(client, make_department, make_res
 
 def test_records_about_unknown_people_create_encrypted_persons(client, department):
     id_number = new_id_number()
-    body = post(client, department, [record_payload(id_number, "赵六", "blood_donation")]).get_json()
+    record = record_payload(id_number, "赵六", "blood_donation")
+    body = post(client, department, [record]).get_json()
     assert body["accepted"] == 1
     from app.residents.services import find_person
 
@@ -432,7 +434,8 @@ def test_nul_characters_are_refused_not_a_server_error(client, department, make_
     assert [r["status"] for r in results] == ["rejected", "rejected", "accepted"]
     assert results[0]["errors"][0]["field"] == "source_id"
     for method in ("get", "patch", "delete"):
-        response = getattr(client, method)("/api/v1/records/a%00b", json={}, headers=auth(department))
+        response = getattr(client, method)("/api/v1/records/a%00b", json={},
+                                           headers=auth(department))
         assert_error(response, 404, "record_not_found")
     response = client.patch(f"/api/v1/records/{good['source_id']}", json={"type": "x\x00"},
                             headers=auth(department))

@@ -21,7 +21,8 @@ def test_concurrent_deliveries_for_one_person_are_both_scored(live_app):
     id_number = new_id_number()
     first_dept, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "甲部门")
     second_dept, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "乙部门")
-    person_id = register_resident(id_number, "孙八", new_phone(), hash_password("x"), True).person_id
+    resident = register_resident(id_number, "孙八", new_phone(), hash_password("x"), True)
+    person_id = resident.person_id
     first_id, second_id = first_dept.id, second_dept.id
     db.session.commit()
     db.session.remove()
