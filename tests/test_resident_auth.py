@@ -270,7 +270,9 @@ def test_closing_the_account_deletes_the_score_but_not_the_records(client, make_
         "csrf_token": token, "password": resident.plain_password, "confirm": "y"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Resident, resident_id) is None
+    closed = db.session.get(Resident, resident_id)
+    assert closed.closed_at is not None and closed.consented_at is None
+    assert find_resident_by_phone(resident.plain_phone) is None  # the phone is freed
     assert db.session.get(Score, person_id) is None
     assert db.session.scalar(select(func.count()).select_from(ScoreHistory)
                              .where(ScoreHistory.person_id == person_id)) == 0
@@ -288,3 +290,42 @@ def test_the_embedded_default_prints_codes_to_the_console(app, client, capsys):
     _response, data = _register(client)
     out = capsys.readouterr().out
     assert data["phone"] in out and re.search(r"验证码是 \d{6}", out)
+
+
+def test_a_closed_account_can_be_opened_again(client, sms, make_resident):
+    resident = make_resident(records=[("blood_donation", 3)])
+    sign_in(client, resident)
+    client.post("/account/close", data={"csrf_token": page_token(client),
+                                        "password": resident.plain_password, "confirm": "y"})
+    response, data = _register(client, id_number=resident.plain_id, name="张三",
+                               phone=resident.plain_phone)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.post("/register/verify", data={"code": last_code(sms, data["phone"]),
+                                          "csrf_token": form_token(client, "/register/verify")})
+    reopened = find_resident_by_phone(resident.plain_phone)
+    assert reopened.id == resident.id and reopened.closed_at is None
+    assert db.session.get(Score, resident.person_id).score == 105
+    reopened.plain_phone, reopened.plain_password = data["phone"], data["password"]
+    sign_in(client, reopened)
+    assert client.get("/api/v1/me/score").get_json()["score"] == 105
+
+
+def test_closing_keeps_redemptions_valid(client, make_resident):
+    """Redemptions point at the account, so the row stays (a foreign key on PostgreSQL)."""
+    from app.benefits.models import Merchant
+    from app.verification.models import Redemption
+    from tests.resident_support import add_benefit
+
+    resident = make_resident(records=[("blood_donation", 3)])
+    benefit = add_benefit()
+    merchant = db.session.scalar(select(Merchant).where(Merchant.benefits.contains(benefit)))
+    db.session.add(Redemption(token_id="ab" * 8, person_id=resident.person_id,
+                              resident_id=resident.id, merchant_id=merchant.id,
+                              benefit_id=benefit.id, status="completed", note=""))
+    db.session.flush()
+    sign_in(client, resident)
+    response = client.post("/account/close", data={
+        "csrf_token": page_token(client), "password": resident.plain_password, "confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Redemption)
+                             .where(Redemption.resident_id == resident.id)) == 1

@@ -9,7 +9,8 @@ from app.extensions import db, login_manager
 def _load_resident(resident_id):
     from app.residents.models import Resident
 
-    return db.session.get(Resident, resident_id)
+    resident = db.session.get(Resident, resident_id)
+    return resident if resident is not None and resident.closed_at is None else None
 
 
 def register(app, api):

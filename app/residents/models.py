@@ -57,6 +57,9 @@ class Resident(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a closed account keeps its row (redemptions and access logs refer to it) without the
+    # phone, password, consent or score
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(back_populates="resident")
 

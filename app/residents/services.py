@@ -99,7 +99,7 @@ def registration_problems(id_number: str, name: str, phone: str) -> dict[str, st
         problems["id_number"] = _("You must be 18 or older to register.")
     person = find_person(id_number)
     if person is not None:
-        if person.resident is not None:
+        if person.resident is not None and person.resident.closed_at is None:
             problems["id_number"] = _("An account already exists for this ID number.")
         elif person.name != name:
             problems["name"] = _("The name does not match the ID number.")
@@ -148,8 +148,12 @@ def finish_registration(handle: str) -> Resident:
     problems = registration_problems(data["id_number"], data["name"], data["phone"])
     if problems:
         raise ValueError(next(iter(problems.values())))
-    resident = register_resident(data["id_number"], data["name"], data["phone"],
-                                 data["password_hash"], consent=True)
+    person = find_person(data["id_number"])
+    if person is not None and person.resident is not None:
+        resident = _reopen(person.resident, data["phone"], data["password_hash"])
+    else:
+        resident = register_resident(data["id_number"], data["name"], data["phone"],
+                                     data["password_hash"], consent=True)
     resident.phone_verified_at = utcnow()
     guard.drop(f"registration:{handle}")
     audit(f"resident:{resident.id}", "resident.registered", "resident", resident.id,
@@ -205,14 +209,37 @@ def sign_out_everywhere(resident: Resident) -> None:
     db.session.flush()
 
 
+def _reopen(resident: Resident, phone: str, password_hash: str) -> Resident:
+    """Give a closed account back to its person, with a new phone, password and consent."""
+    resident.phone_enc = crypto.encrypt(phone, "residents.phone")
+    resident.phone_index = phone_index(phone)
+    resident.password_hash = password_hash
+    resident.consented_at, resident.consent_version = utcnow(), CONSENT_VERSION
+    resident.closed_at = None
+    db.session.flush()
+    return resident
+
+
+CLOSED_PASSWORD = "!closed"  # not a hash: no password ever matches it
+
+
 def close_account(resident: Resident) -> None:
-    """Delete the account and its score; the person and their public records stay."""
+    """Close the account: delete the score and its history, withdraw consent and free the phone.
+
+    The person and their public records stay, and so does the account row as a tombstone, since
+    redemptions and access logs refer to it.
+    """
     from app.scoring.models import Score, ScoreHistory
 
     person_id = resident.person_id
     db.session.execute(delete(ScoreHistory).where(ScoreHistory.person_id == person_id))
     db.session.execute(delete(Score).where(Score.person_id == person_id))
+    resident.closed_at = utcnow()
+    resident.consented_at = resident.consent_version = resident.phone_verified_at = None
+    resident.phone_enc = crypto.encrypt("", "residents.phone")
+    resident.phone_index = crypto.blind_index(f"closed:{resident.id}", "residents.closed")
+    resident.password_hash = CLOSED_PASSWORD
+    resident.session_epoch = (resident.session_epoch or 0) + 1
     audit(f"resident:{resident.id}", "resident.closed", "resident", resident.id,
           subject_id=person_id)
-    db.session.delete(resident)
     db.session.flush()
