@@ -80,10 +80,10 @@ def assert_matches_engine(person_ids, consenting, as_of):
     assert not mismatches, mismatches[:3]
 
 
-def engine_scores(person_ids, as_of):
+def engine_scores(person_ids, as_of, dimensions=False):
     rules = rules_for(current_scheme())
-    return {p: (r.score, r.tier) for p in person_ids
-            for r in [compute(facts_for(p), rules, as_of)]}
+    return {p: (r.score, r.tier) + ((r.dimensions,) if dimensions else ())
+            for p in person_ids for r in [compute(facts_for(p), rules, as_of)]}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -116,32 +116,57 @@ def test_an_extreme_population_matches_the_engine(app):
     assert_matches_engine(person_ids, consenting, AS_OF)
 
 
-def test_history_is_written_on_change_only(app):
+def history_count(person_ids, day=None):
+    query = select(func.count()).select_from(ScoreHistory).where(
+        ScoreHistory.person_id.in_(person_ids))
+    if day is not None:
+        query = query.where(ScoreHistory.day == day)
+    return db.session.scalar(query)
+
+
+def nightly(runner, day):
+    result = runner.invoke(args=["scores", "rescore", "--as-of", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result.output
+
+
+def test_history_is_written_on_change_only(app, runner):
     person_ids, consenting = make_population(5, people=40)
     first = AS_OF
     written = rescore_people(person_ids, as_of=first)
     assert written == len(consenting)
-    assert db.session.scalar(select(func.count()).select_from(ScoreHistory).where(
-        ScoreHistory.person_id.in_(person_ids), ScoreHistory.day == first)) == len(consenting)
+    assert history_count(person_ids, first) == len(consenting)
 
-    # the same day again: nothing changed, nothing written
-    assert rescore_people(person_ids, as_of=first) == 0
+    # the same day again: the persons' own rescore stores their scores, but nothing moved
+    assert rescore_people(person_ids, as_of=first) == len(consenting)
+    assert history_count(person_ids) == len(consenting)
+    # and the nightly run over everyone writes nothing at all
+    assert "0 scores changed" in nightly(runner, first)
 
     # a later day: a history row exactly for those whose score or tier moved
     later = first + timedelta(days=300)
     before, after = engine_scores(consenting, first), engine_scores(consenting, later)
     moved = {p for p in consenting if before[p] != after[p]}
     assert moved, "the random population should have fading records"
-    rescore_people(person_ids, as_of=later)
+    nightly(runner, later)
     history = set(db.session.scalars(select(ScoreHistory.person_id).where(
         ScoreHistory.person_id.in_(person_ids), ScoreHistory.day == later)))
     assert history == moved
-    unchanged = next(iter(consenting - moved), None)
-    if unchanged is not None:
-        # an unchanged score keeps the day it was computed with that value
-        assert db.session.get(Score, unchanged).as_of == first
+    assert_matches_engine(person_ids, consenting, later)
     changed = next(iter(moved))
     assert db.session.get(Score, changed).as_of == later
+    # an unchanged score is not rewritten by the nightly run: it keeps the day it was stored
+    before, after = engine_scores(consenting, first, True), engine_scores(consenting, later, True)
+    same = {p for p in consenting if before[p] == after[p]}
+    assert same
+    for person_id in consenting:
+        assert db.session.get(Score, person_id).as_of == (first if person_id in same else later)
+
+    # a person's own rescore dates their score today even when it did not move
+    rescore_people(person_ids, as_of=later + timedelta(days=1))
+    assert {s.as_of for s in db.session.scalars(select(Score).where(
+        Score.person_id.in_(person_ids)))} == {later + timedelta(days=1)}
 
 
 def test_moved_scores_are_audited(app):
@@ -156,7 +181,7 @@ def test_moved_scores_are_audited(app):
     assert all(e.data["score"] == scores[e.subject_id] and e.actor == "test" for e in entries)
 
 
-def test_single_rescore_stores_the_explained_breakdown(app):
+def test_single_rescore_stores_the_explained_breakdown(app, runner):
     person_ids, consenting = make_population(13, people=5, consent_share=1.0)
     for person_id in person_ids:
         score = rescore_person(person_id, as_of=AS_OF)
@@ -164,5 +189,6 @@ def test_single_rescore_stores_the_explained_breakdown(app):
         assert (score.score, score.tier, score.dimensions) == (
             expected.score, expected.tier, expected.dimensions)
         assert len(score.breakdown["contributions"]) == len(expected.contributions)
-    # the batch agrees with what the single path stored: it rewrites nothing
-    assert rescore_people(person_ids, as_of=AS_OF) == 0
+    # the nightly batch agrees with what the single path stored: it rewrites nothing
+    assert "0 scores changed" in nightly(runner, AS_OF)
+    assert all(db.session.get(Score, p).breakdown for p in person_ids)

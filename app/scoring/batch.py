@@ -8,8 +8,9 @@ One statement scores a range (or set) of persons: a first aggregation groups eac
 records by cap group (all uncapped records of a person fall in one group, each capped type and
 year in its own) with one column per dimension; a second, small one applies the yearly caps;
 then dimension floors and caps, the score range and the tier; finally the result is compared
-with the stored score and only what changed is kept. So a nightly run rewrites the few scores
-that moved rather than every row.
+with the stored score and, in a nightly run over ranges, only what changed is kept: it rewrites
+the few scores that moved rather than every row. A rescore of named persons (after their records
+changed) stores all of their scores, dated today.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -80,7 +81,7 @@ WITH c AS (
 SELECT n.person_id, n.score, n.tier, {dims_json} AS dims,
        CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
 FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
-WHERE {moved} OR s.scheme_version <> :version OR {dims_differ}
+WHERE {keep}
 """
 
 # a score counts as moved (a history row) when its value or tier changed
@@ -130,9 +131,10 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
             changes=None) -> int:
     """Recompute the scores of consenting residents in a range or set of persons.
 
-    Writes only the scores that changed (value, tier, dimension totals or scheme), with a
-    history row for each moved score or tier, and returns how many were written; appends them
-    as `Change`s to `changes` when a list is given. Runs in the caller's transaction.
+    Over a range, writes only the scores that changed (value, tier, dimension totals or
+    scheme); for a set of persons, writes all of theirs. Adds a history row for each moved
+    score or tier and returns how many scores were written; appends them as `Change`s to
+    `changes` when a list is given. Runs in the caller's transaction.
     """
     session = db.session
     dialect = session.get_bind().dialect.name
@@ -148,7 +150,8 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
         "max_score": params.max_score, "version": params.version,
         "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
     }
-    create = text(_changed_scores_sql(params, sql, person_filter, values))
+    create = text(_changed_scores_sql(params, sql, person_filter, values,
+                                      every_score=person_ids is not None))
     if person_ids is not None:
         create = create.bindparams(bindparam("ids", expanding=True))
         values["ids"] = list(person_ids)
@@ -171,7 +174,7 @@ def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=
     return written
 
 
-def _changed_scores_sql(params, sql, person_filter, values):
+def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
     """The scoring statement, with one column per dimension of the scheme."""
     age = sql["age"]
     least, greatest = sql["least"], sql["greatest"]
@@ -209,5 +212,7 @@ def _changed_scores_sql(params, sql, person_filter, values):
         group_sums=", ".join(group_sums), capped_sums=", ".join(capped_sums),
         clamped_dims=", ".join(clamped), dim_names=", ".join(dims),
         dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case, dims_json=dims_json,
-        least=least, greatest=greatest, moved=_MOVED, dims_differ="(" + " OR ".join(differ) + ")",
+        least=least, greatest=greatest, moved=_MOVED,
+        keep="1 = 1" if every_score else
+        f"{_MOVED} OR s.scheme_version <> :version OR ({' OR '.join(differ)})",
     )

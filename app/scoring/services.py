@@ -78,10 +78,8 @@ def scheme_params(scheme=None) -> batch.SchemeParams:
 
 
 def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int:
-    """Recompute the scores of a set of people in one set-based pass (totals, no breakdown).
-
-    Each score that moved is logged, as `rescore_person` does; returns how many were written.
-    """
+    """Recompute and store the scores of a set of people in one set-based pass (totals, no
+    breakdown). Each score that moved is logged, as `rescore_person` does."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
