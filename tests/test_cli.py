@@ -146,6 +146,15 @@ def test_import_refuses_unreadable_files(app, runner, tmp_path, make_department)
     assert result.exit_code != 0 and "missing columns" in result.output
     result = runner.invoke(args=["records", "import", str(missing), "--department", "nobody"])
     assert result.exit_code != 0 and "no department" in result.output
+    garbage = tmp_path / "records.xlsx"
+    garbage.write_bytes(b"not a workbook at all")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(",".join(HEADER).encode() + "\n1,2,\xe9\xe8,4,5,,\n".encode("latin-1"))
+    for path in (garbage, latin):
+        result = runner.invoke(args=["records", "import", str(path), "--department",
+                                     department.code])
+        assert result.exit_code == 1 and "cannot read" in result.output
+        assert isinstance(result.exception, SystemExit)  # a clear message, not a traceback
 
 
 # --- demo data ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import csv
+import zipfile
 
 import click
 from flask.cli import AppGroup
@@ -42,5 +43,9 @@ def import_file(path, code, report, batch_size):
                 bar.update(len(chunk))
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        # batches before the unreadable part are committed; a re-run resumes as duplicates
+        raise click.ClickException(f"cannot read {path} (CSV and JSON lines must be UTF-8, "
+                                   f"XLSX a workbook): {exc}") from exc
     click.echo(f"accepted {totals['accepted']}, duplicates {totals['duplicate']}, "
                f"rejected {totals['rejected']}; error report: {report}")
