@@ -59,6 +59,22 @@ def city(live_app):
     return {"dept_key": dept_key, "benefit": benefit.code, "merchant_key": merchant_key}
 
 
+@pytest.fixture
+def opened(live_app):
+    """Accounts a test opened for real; closed afterwards (score deleted, consent withdrawn), so
+    later tests that rescore "everyone" do not find them."""
+    phones = []
+    yield phones
+    from app.residents.services import close_account
+
+    db.session.rollback()
+    for phone in phones:
+        resident = find_resident_by_phone(phone)
+        if resident is not None:
+            close_account(resident)
+    db.session.commit()
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"resident-{name}.png"), full_page=True)
@@ -88,8 +104,9 @@ def assert_genuine(base_url, token, resident_id):
     nacl.signing.VerifyKey(x).verify(claims.signed, claims.signature)  # raises if forged
 
 
-def test_resident_walk_through(live_server, browser, sms, city):
+def test_resident_walk_through(live_server, browser, sms, city, opened):
     id_number, phone, password = new_id_number(), new_phone(), "Walk-pass-2026"
+    opened.append(phone)
     page = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
 
     page.goto(live_server + "/")
@@ -195,12 +212,13 @@ def test_resident_walk_through(live_server, browser, sms, city):
     shot(page, "12-home-english")
 
 
-def test_credit_code_page_works_without_javascript(live_server, live_app, browser):
+def test_credit_code_page_works_without_javascript(live_server, live_app, browser, opened):
     from app.core.passwords import hash_password
     from app.residents.services import register_resident
     from app.scoring.services import rescore_person
 
     phone, password = new_phone(), "NoScript-pass1"
+    opened.append(phone)
     resident = register_resident(new_id_number(), "钱七", phone, hash_password(password), True)
     rescore_person(resident.person_id)
     db.session.commit()
