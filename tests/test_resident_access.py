@@ -8,7 +8,7 @@ from app.verification import codes
 from tests.resident_support import page_token, sign_in
 
 PAGES = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account",
-         "/api/v1/me/score"]
+         "/account/password", "/api/v1/me/score"]
 
 
 @pytest.fixture

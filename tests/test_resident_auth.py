@@ -329,3 +329,36 @@ def test_closing_keeps_redemptions_valid(client, make_resident):
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Redemption)
                              .where(Redemption.resident_id == resident.id)) == 1
+
+
+def test_changing_the_password_needs_the_sms_code(app, sms, make_resident):
+    resident = make_resident()
+    phone_client, laptop = app.test_client(), app.test_client()
+    sign_in(phone_client, resident)
+    sign_in(laptop, resident)
+    token = form_token(laptop, "/account/password")
+    data = {"code": "123456", "password": "Brand-new-pass1", "confirm": "Brand-new-pass1",
+            "csrf_token": token}
+    assert laptop.post("/account/password", data=data).status_code == 422  # no code sent yet
+    laptop.post("/account/password/code", data={"csrf_token": token})
+    data["code"] = last_code(sms, resident.plain_phone)
+    response = laptop.post("/account/password", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert laptop.get("/records").status_code == 200  # this session was signed in again
+    assert phone_client.get("/records").status_code == 302  # the others were signed out
+    assert _login(phone_client, resident.plain_phone, resident.plain_password).status_code == 401
+    assert _login(phone_client, resident.plain_phone, "Brand-new-pass1").status_code == 302
+
+
+def test_changing_the_password_with_a_wrong_code_changes_nothing(client, sms, make_resident):
+    resident = make_resident()
+    sign_in(client, resident)
+    token = form_token(client, "/account/password")
+    client.post("/account/password/code", data={"csrf_token": token})
+    code = last_code(sms, resident.plain_phone)
+    response = client.post("/account/password", data={
+        "code": "000000" if code != "000000" else "111111", "password": "Brand-new-pass1",
+        "confirm": "Brand-new-pass1", "csrf_token": token})
+    assert response.status_code == 422 and "验证码错误或已过期" in response.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token})
+    assert _login(client, resident.plain_phone, resident.plain_password).status_code == 302

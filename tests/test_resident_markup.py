@@ -8,7 +8,8 @@ import pytest
 from tests.resident_support import sign_in
 
 PUBLIC = ["/", "/login", "/register"]
-SIGNED_IN = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account"]
+SIGNED_IN = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account",
+             "/account/password"]
 
 
 class Page(HTMLParser):

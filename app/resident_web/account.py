@@ -9,10 +9,11 @@ from app.core.passwords import check_password
 from app.extensions import db, limiter
 from app.resident_web.blueprint import bp, current_resident, resident_required, safe_next
 from app.resident_web.forms import (ActionForm, CloseAccountForm, CodeForm, ConsentForm, LoginForm,
-                                    RegisterForm)
+                                    PasswordChangeForm, RegisterForm)
 from app.residents import services
 
 REGISTER_PURPOSE = "register"
+PASSWORD_PURPOSE = "password"
 
 
 def _sign_in(resident):
@@ -184,3 +185,38 @@ def close_account():
                            masked_id=mask_id_number(resident.person.id_number),
                            masked_name=resident.person.masked_name,
                            action=ActionForm(), close_form=form), 422
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@resident_required(consent=False)
+@limiter.limit("10 per minute", methods=["POST"])
+def change_password():
+    """A sensitive change: the SMS code proves the phone is at hand, not only the session."""
+    resident = current_resident()
+    form, status = PasswordChangeForm(), 200
+    if form.validate_on_submit():
+        if services.check_phone_code(PASSWORD_PURPOSE, resident.phone, form.code.data):
+            services.change_password(resident, form.password.data)
+            _sign_in(resident)
+            db.session.commit()
+            flash(_("Your password has been changed; other devices have been signed out."),
+                  "success")
+            return redirect(url_for("resident.account"))
+        form.code.errors.append(_("The code is wrong or has expired."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("resident/password.html", form=form, send=ActionForm(),
+                           phone=mask_phone(resident.phone)), status
+
+
+@bp.post("/account/password/code")
+@resident_required(consent=False)
+@limiter.limit("5 per minute;20 per hour")
+def send_password_code():
+    if services.send_phone_code(PASSWORD_PURPOSE, current_resident().phone):
+        flash(_("A code has been sent to %(phone)s.", phone=mask_phone(current_resident().phone)),
+              "info")
+    else:
+        flash(_("Please wait a minute before asking for another code."), "error")
+    return redirect(url_for("resident.change_password"))

@@ -202,6 +202,15 @@ def give_consent(resident: Resident) -> None:
     rescore_person(resident.person_id, actor=f"resident:{resident.id}")
 
 
+def change_password(resident: Resident, password: str) -> None:
+    """Set a new password and end every other session (the caller signs this one in again)."""
+    resident.password_hash = hash_password(password)
+    resident.session_epoch = (resident.session_epoch or 0) + 1
+    audit(f"resident:{resident.id}", "resident.password_changed", "resident", resident.id,
+          subject_id=resident.person_id)
+    db.session.flush()
+
+
 def sign_out_everywhere(resident: Resident) -> None:
     resident.session_epoch = (resident.session_epoch or 0) + 1
     audit(f"resident:{resident.id}", "resident.signed_out_everywhere", "resident", resident.id,
