@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from app.core.audit import GENESIS, AuditEntry, audit, audit_many, verify_chain
+from app.core.audit import GENESIS, AuditEntry, audit, audit_many, seal, verify_chain
 from app.extensions import db
 
 DROP_TRIGGERS = {
     "postgresql": ["DROP TRIGGER audit_entries_append_only ON audit_entries"],
-    "sqlite": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"],
+    "sqlite": ["DROP TRIGGER audit_entries_seal_only", "DROP TRIGGER audit_entries_no_delete"],
 }
 
 
@@ -30,12 +30,22 @@ def append_some(n=4):
             for i in range(n)]
 
 
-def test_entries_are_chained(app):
+def append_sealed(n=4):
+    entries = append_some(n)
+    seal()
+    return entries
+
+
+def test_entries_are_appended_unsealed_and_chained_by_the_sealer(app):
     entries = append_some()
+    assert {(e.seq, e.prev_hash, e.hash) for e in entries} == {(None, None, None)}
+    assert seal() >= len(entries)
+    assert seal() == 0
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + len(entries)))
     for previous, entry in zip(entries, entries[1:]):
         assert entry.prev_hash == previous.hash
         assert entry.hash == entry.digest() and len(entry.hash) == 64
-    first = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id).limit(1))
+    first = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq).limit(1))
     assert first.prev_hash == GENESIS
 
 
@@ -44,6 +54,7 @@ def test_many_entries_appended_at_once_are_chained_in_id_order(app):
     entries = audit_many([dict(actor="test", action="many", object_type="thing", object_id=i,
                                subject_id=i, data={"i": i}) for i in range(5)])
     assert audit_many([]) == []
+    seal()
     chain = [before] + entries
     assert [e.id for e in chain] == sorted(e.id for e in chain)
     for previous, entry in zip(chain, chain[1:]):
@@ -53,21 +64,32 @@ def test_many_entries_appended_at_once_are_chained_in_id_order(app):
     assert verify_chain()[1] is None
 
 
-def test_verify_passes_on_an_intact_chain(app, runner):
+def test_verify_seals_first_and_passes_on_an_intact_chain(app, runner):
+    append_sealed()
     append_some()
     db.session.expire_all()  # verify what was stored, not the objects in memory
     code, output = run_verify(runner)
     assert code == 0, output
     total = db.session.scalar(select(func.count()).select_from(AuditEntry))
     assert f"audit chain intact: {total} entries" in output
+    assert db.session.scalar(select(func.count()).where(AuditEntry.hash.is_(None))) == 0
 
 
+def test_seal_command(app, runner):
+    append_some(3)
+    result = runner.invoke(args=["audit", "seal"])
+    assert result.exit_code == 0 and "sealed" in result.output
+    assert db.session.scalar(select(func.count()).where(AuditEntry.hash.is_(None))) == 0
+
+
+@pytest.mark.parametrize("sealed", [False, True])
 @pytest.mark.parametrize("statement", [
     "UPDATE audit_entries SET actor = 'attacker' WHERE id = :id",
+    "UPDATE audit_entries SET data = '{}', hash = NULL WHERE id = :id",
     "DELETE FROM audit_entries WHERE id = :id",
 ])
-def test_the_trigger_refuses_updates_and_deletes(app, statement):
-    entry = append_some(1)[0]
+def test_the_trigger_refuses_changes_and_deletes_sealed_or_not(app, statement, sealed):
+    entry = (append_sealed if sealed else append_some)(1)[0]
     with pytest.raises(DatabaseError, match="append-only"):
         with db.session.begin_nested():
             db.session.execute(text(statement), {"id": entry.id})
@@ -75,9 +97,17 @@ def test_the_trigger_refuses_updates_and_deletes(app, statement):
     assert db.session.get(AuditEntry, entry.id).actor == "test"
 
 
+def test_the_trigger_refuses_resealing(app):
+    entry = append_sealed(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"):
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE audit_entries SET hash = :h, prev_hash = :h WHERE id = :id"),
+                               {"h": "e" * 64, "id": entry.id})
+
+
 @pytest.mark.parametrize("tamper", ["data", "actor", "time", "delete", "rehash_one"])
 def test_verify_names_the_first_altered_entry(app, runner, tamper):
-    entries = append_some(5)
+    entries = append_sealed(5)
     target = entries[2]
     # an attacker with database rights can drop the trigger; the chain still gives them away
     for statement in DROP_TRIGGERS[dialect()]:
@@ -107,23 +137,30 @@ def test_verify_names_the_first_altered_entry(app, runner, tamper):
     assert broken == target.id
 
 
-def test_concurrent_appends_keep_one_chain(live_app):
-    """Appends from several connections at once never fork the chain."""
+def test_concurrent_appends_and_sealings_keep_one_chain(live_app):
+    """Appends and sealings from several connections at once never fork the chain."""
     marker = uuid.uuid4().hex
     errors = []
+
+    def committed(action):
+        for _attempt in range(20):
+            try:
+                action()
+                db.session.commit()
+                return True
+            except DatabaseError:  # SQLite: "database is locked"; the caller retries
+                db.session.rollback()
+        return False
 
     def worker(n):
         with live_app.app_context():
             for i in range(8):
-                for _attempt in range(20):
-                    try:
-                        audit("worker", "concurrent.append", "thing", f"{marker}:{n}:{i}")
-                        db.session.commit()
-                        break
-                    except DatabaseError:  # SQLite: "database is locked"; the caller retries
-                        db.session.rollback()
-                else:
+                if not committed(lambda: audit("worker", "concurrent.append", "thing",
+                                               f"{marker}:{n}:{i}")):
                     errors.append((n, i))
+                # sealers racing each other and the appenders
+                if i % 2 and not committed(seal):
+                    errors.append((n, i, "seal"))
             db.session.remove()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
@@ -136,6 +173,8 @@ def test_concurrent_appends_keep_one_chain(live_app):
     count = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.object_id.like(f"{marker}:%")))
     assert count == 32
+    seal()
+    db.session.commit()
     hashes = db.session.scalars(select(AuditEntry.prev_hash)).all()
     assert len(hashes) == len(set(hashes)), "two entries share a predecessor: the chain forked"
     assert verify_chain()[1] is None

@@ -186,8 +186,8 @@ def test_resident_session_cannot_verify(app, client, make_resident):
     assert response.status_code == 401
 
 
-def test_redis_prefilter_answers_already_used_and_db_is_the_real_barrier(app, client, make_resident,
-                                                                         make_merchant):
+def test_already_used_comes_from_the_database_whatever_redis_holds(app, client, make_resident,
+                                                                   make_merchant):
     merchant = make_merchant()
     benefit = merchant.benefits[0]
     token = issue(make_resident())

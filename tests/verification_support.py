@@ -36,14 +36,21 @@ class FreshClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture(autouse=True)
-def fresh_key_cache():
-    """Forget cached signing keys: a rolled-back test may have rotated them."""
-    from app.verification import keys
+def clear_caches():
+    from app.verification import access, keys, services
 
     keys.clear_cache()
+    access.api_keys.clear()
+    services.offers.clear()
+    services.schemes.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_key_cache():
+    """Forget cached signing keys, API keys and offers: a rolled-back test may have changed them."""
+    clear_caches()
     yield
-    keys.clear_cache()
+    clear_caches()
 
 
 @pytest.fixture

@@ -1,9 +1,17 @@
-"""Append-only, hash-chained audit log of records, scores, decisions and accesses."""
+"""Append-only, hash-chained audit log of records, scores, decisions and accesses.
+
+Appending is one INSERT with no lock: entries are stored unsealed, and `seal()` later gives the
+committed ones their place in the chain (`seq`), oldest id first, with `prev_hash` and `hash`.
+Commit order therefore does not matter, and only sealers wait for each other. Sealing runs every
+`SEAL_EVERY` appends of a process, in `flask audit seal` and before `flask audit verify`. The
+database triggers refuse any delete and any change to an entry but sealing it, once.
+"""
 import hashlib
 import json
+import threading
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Integer, String, select, text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
@@ -11,11 +19,19 @@ from app.core.time import utcnow
 from app.extensions import db
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising appends to the chain
+SEAL_EVERY = 200  # appends of one process between automatic sealings
+_CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers
+_counter_lock = threading.Lock()
+_unsealed_appends = 0
 
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # the sealer's work list, which stays small however long the chain grows
+        Index("ix_audit_entries_unsealed", "id", postgresql_where=text("hash IS NULL"),
+              sqlite_where=text("hash IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -25,8 +41,10 @@ class AuditEntry(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(80))
     subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # set by the sealer: the place in the chain and the links (None until then)
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self):
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
@@ -46,16 +64,39 @@ class AuditEntry(db.Model):
 
 
 def audit(actor, action, object_type, object_id=None, subject_id=None, data=None):
-    """Append one entry to the chain (flushes; the caller's transaction commits it)."""
+    """Append one entry, unsealed (flushes; the caller's transaction commits it)."""
     return audit_many([dict(actor=actor, action=action, object_type=object_type,
                             object_id=object_id, subject_id=subject_id, data=data)])[0]
 
 
 def audit_many(entries):
-    """Append entries (dicts of `audit`'s arguments) to the chain in order, under one lock."""
+    """Append entries (dicts of `audit`'s arguments), unsealed, in order, in one INSERT."""
     if not entries:
         return []
-    session = db.session
+    rows = [dict(at=utcnow(), actor=item["actor"], action=item["action"],
+                 object_type=item["object_type"],
+                 object_id=None if item.get("object_id") is None else str(item["object_id"]),
+                 subject_id=item.get("subject_id"), data=item.get("data") or {})
+            for item in entries]
+    # a bulk INSERT … RETURNING skips the unit of work's flush, which costs more than the trip
+    appended = db.session.scalars(
+        insert(AuditEntry).returning(AuditEntry, sort_by_parameter_order=True), rows).all()
+    if _due_for_sealing(len(appended)):
+        seal()
+    return appended
+
+
+def _due_for_sealing(appended):
+    global _unsealed_appends
+    with _counter_lock:
+        _unsealed_appends += appended
+        due = _unsealed_appends >= SEAL_EVERY
+        if due:
+            _unsealed_appends = 0
+    return due
+
+
+def _lock_chain(session):
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     else:
@@ -63,33 +104,38 @@ def audit_many(entries):
         # hash and fork the chain. A write statement (here one touching no row) takes the
         # database's write lock first, until this transaction ends.
         session.execute(text("DELETE FROM audit_entries WHERE 0 = 1"))
-    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    appended = []
-    for item in entries:
-        object_id = item.get("object_id")
-        entry = AuditEntry(
-            at=utcnow(),
-            actor=item["actor"],
-            action=item["action"],
-            object_type=item["object_type"],
-            object_id=None if object_id is None else str(object_id),
-            subject_id=item.get("subject_id"),
-            data=item.get("data") or {},
-            prev_hash=last or GENESIS,
-        )
-        entry.hash = last = entry.digest()
-        session.add(entry)
-        # one flush per entry, so that ids (the chain's order) follow the chain
+
+
+def seal(batch_size=5000) -> int:
+    """Chain every unsealed entry this transaction sees, oldest id first; return how many.
+
+    Flushes under a lock held until the caller's transaction ends (one sealer at a time).
+    """
+    session = db.session
+    _lock_chain(session)
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.is_not(None))
+                           .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    sealed = 0
+    while True:
+        batch = session.scalars(select(AuditEntry).where(AuditEntry.hash.is_(None))
+                                .order_by(AuditEntry.id).limit(batch_size)).all()
+        if not batch:
+            return sealed
+        for entry in batch:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = entry.digest()
         session.flush()
-        appended.append(entry)
-    return appended
+        sealed += len(batch)
 
 
 def verify_chain(batch_size=5000):
-    """Return (entries checked, id of the first broken entry or None)."""
+    """Return (sealed entries checked, id of the first broken entry or None)."""
     expected_prev, checked = GENESIS, 0
     rows = db.session.execute(
-        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch_size)
+        select(AuditEntry).where(AuditEntry.seq.is_not(None)).order_by(AuditEntry.seq)
+        .execution_options(yield_per=batch_size)
     ).scalars()
     for entry in rows:
         if entry.prev_hash != expected_prev or entry.digest() != entry.hash:

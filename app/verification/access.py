@@ -1,4 +1,8 @@
-"""Who is calling: a signed-in resident, a merchant's API key, or a merchant's staff session."""
+"""Who is calling: a signed-in resident, a merchant's API key, or a merchant's staff session.
+
+API keys are looked up once per `API_KEY_SECONDS` per worker: revoking a key (or deactivating
+its merchant) takes effect within that time.
+"""
 from dataclasses import dataclass
 
 from flask import request
@@ -13,11 +17,23 @@ from app.core.errors import ApiError
 from app.departments.services import bearer_token
 from app.extensions import db
 from app.residents.models import Resident
+from app.verification.cache import TtlCache
+
+API_KEY_SECONDS = 10
+api_keys = TtlCache(API_KEY_SECONDS)  # key hash -> MerchantCaller
+
+
+@dataclass(frozen=True)
+class MerchantRef:
+    """What the verification path needs of an API key's merchant."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class MerchantCaller:
-    merchant: Merchant
+    merchant: Merchant | MerchantRef
     staff: MerchantStaff | None
     api_key_id: int | None
 
@@ -56,13 +72,10 @@ def merchant_caller() -> MerchantCaller:
         return cached
     token = bearer_token()
     if token:
-        row = db.session.execute(
-            select(MerchantApiKey, Merchant).join(Merchant, Merchant.id == MerchantApiKey.merchant_id)
-            .where(MerchantApiKey.key_hash == crypto.hash_api_key(token),
-                   MerchantApiKey.revoked_at.is_(None), Merchant.active.is_(True))).first()
-        if row is None:
+        key_hash = crypto.hash_api_key(token)
+        caller = api_keys.get(key_hash, lambda: _api_key_caller(key_hash))
+        if caller is None:
             raise ApiError(401, "invalid_credentials", _("The API key is not valid."))
-        caller = MerchantCaller(row[1], None, row[0].id)
     else:
         staff = current_staff()
         if staff is None:
@@ -71,6 +84,17 @@ def merchant_caller() -> MerchantCaller:
         caller = MerchantCaller(staff.merchant, staff, None)
     request.environ["app.merchant_caller"] = caller
     return caller
+
+
+def _api_key_caller(key_hash) -> MerchantCaller | None:
+    row = db.session.execute(
+        select(MerchantApiKey.id, Merchant.id.label("merchant_id"), Merchant.name)
+        .join(Merchant, Merchant.id == MerchantApiKey.merchant_id)
+        .where(MerchantApiKey.key_hash == key_hash, MerchantApiKey.revoked_at.is_(None),
+               Merchant.active.is_(True))).first()
+    if row is None:
+        return None
+    return MerchantCaller(MerchantRef(row.merchant_id, row.name), None, row.id)
 
 
 def merchant_rate_key() -> str:

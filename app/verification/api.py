@@ -135,7 +135,7 @@ class Verifications(MethodView):
             body = services.remember_replay(caller.merchant.id, key, digest, body)
         db.session.commit()
         if decision.token_id and body is decision.body:
-            live.publish(decision.token_id, decision.live, decision.granted)
+            live.publish(decision.token_id, decision.live)
         return body
 
 

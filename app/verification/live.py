@@ -12,7 +12,6 @@ from app.core.redis import get_redis
 
 log = logging.getLogger(__name__)
 _RESULT_SECONDS = 300
-_USED_SECONDS = 600
 
 
 def result_key(token_id_hex):
@@ -23,30 +22,16 @@ def channel(token_id_hex):
     return f"cc:live:{token_id_hex}"
 
 
-def used_key(token_id_hex):
-    return f"cc:used:{token_id_hex}"
-
-
-def publish(token_id_hex, result: dict, granted: bool):
-    """Store and announce a scan result; mark the token used for the pre-filter if granted."""
+def publish(token_id_hex, result: dict):
+    """Store and announce a scan result."""
     try:
         pipe = get_redis().pipeline(transaction=False)
-        if granted:
-            pipe.set(used_key(token_id_hex), 1, ex=_USED_SECONDS)
         body = json.dumps(result, ensure_ascii=False)
         pipe.set(result_key(token_id_hex), body, ex=_RESULT_SECONDS)
         pipe.publish(channel(token_id_hex), body)
         pipe.execute()
     except RedisError as exc:
         log.warning("live result not published: %s", exc)
-
-
-def seen_used(token_id_hex) -> bool:
-    """Fast pre-filter: True only if Redis knows the token was already redeemed."""
-    try:
-        return bool(get_redis().exists(used_key(token_id_hex)))
-    except RedisError:
-        return False
 
 
 def latest(token_id_hex) -> dict | None:

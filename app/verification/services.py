@@ -1,16 +1,19 @@
 """Verifying a credit code for a benefit: signature, expiry, single use, offer, eligibility, limits.
 
-The unique `redemptions.token_id` is the barrier against double redemption; Redis only answers
-`already_used` early for tokens it has seen granted.
+The unique `redemptions.token_id` is the barrier against double redemption, and the resident's
+query reads whether the token was redeemed in the same round trip, so Redis decides nothing here.
+Benefits, who offers them and the scheme's rules are cached for `OFFER_SECONDS`: a change to a
+benefit or an offer reaches every worker within that time.
 """
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, time as dtime, timezone
+from datetime import date, datetime, time as dtime, timezone
 
-from flask_babel import get_locale, gettext as _
-from sqlalchemy import delete, func, select, text
+from functools import cache
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -19,18 +22,46 @@ from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit
 from app.core.crypto import decrypt, mask_name
 from app.core.errors import ApiError
+from app.core.http import select_locale
 from app.core.time import CITY_TZ, city_today, utcnow
 from app.extensions import db
 from app.scoring.models import Score
 from app.residents.models import Person, Resident
 from app.records.models import CreditRecord
 from app.scoring.services import explain, serious_record_in_force
-from app.verification import codes, live
+from app.verification import codes
+from app.verification.cache import TtlCache
 from app.verification.models import Redemption, VerificationReplay
 from app.verification.tokens import InvalidToken
 
 REASONS = ("expired", "already_used", "invalid", "not_eligible", "not_offered", "limit_reached")
 _PERSON_LOCK = 7_240_100  # advisory-lock namespace: one verification per person at a time
+OFFER_SECONDS = 10
+offers = TtlCache(OFFER_SECONDS)  # (merchant id, benefit code) -> (BenefitTerms, offered)
+schemes = TtlCache(30)  # None -> SchemeRules of the current scheme
+
+
+@dataclass(frozen=True)
+class BenefitTerms:
+    """The columns of a benefit that a verification reads."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    min_tier: str | None
+    min_score: int | None
+    limit_count: int | None
+    limit_period: str | None
+    valid_from: date | None
+    valid_until: date | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class SchemeRules:
+    serious_types: tuple[str, ...]
+    tiers: dict  # tier code -> lowest score
 
 
 @dataclass
@@ -40,10 +71,6 @@ class Decision:
     resident_id: int | None = None
     person_id: int | None = None
     live: dict = field(default_factory=dict)
-
-    @property
-    def granted(self):
-        return self.body["decision"] == "granted"
 
 
 def find_benefit(code) -> Benefit:
@@ -55,17 +82,21 @@ def find_benefit(code) -> Benefit:
 
 
 def benefit_name(benefit) -> str:
-    return benefit.name_en if str(get_locale()) == "en" else benefit.name
+    # the locale selector's answer as is: flask-babel's get_locale() parses it into a babel
+    # Locale, which costs more than the rest of a verification's Python work
+    return benefit.name_en if select_locale() == "en" else benefit.name
 
 
 def verify(caller, token_text: str, benefit_code: str) -> Decision:
     """Decide one scan; inserts a redemption when granted and audits every decision.
 
-    The hot path of the platform, so it is written for few round trips: one query for the
-    benefit and whether this merchant offers it, one for the resident (with their score and
-    whether the token was already redeemed), one for their records, one insert.
+    The hot path of the platform, so it is written for few round trips: the benefit and whether
+    this merchant offers it come from a short-lived cache, then one query for the resident (with
+    their score, serious records and whether the token was already redeemed), one insert and
+    the audit entry.
     """
-    benefit, offered = _benefit_offer(caller.merchant.id, benefit_code)
+    benefit, offered = offers.get((caller.merchant.id, benefit_code),
+                                  lambda: _benefit_offer(caller.merchant.id, benefit_code))
     body = {"decision": "denied", "reason": None,
             "benefit": {"code": benefit.code, "name": benefit_name(benefit)},
             "resident": {"masked_name": None}}
@@ -82,7 +113,7 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
     body["resident"]["masked_name"] = mask_name(decrypt(subject.name_enc, "persons.name"))
     if checked.expired:
         return _deny(caller, decision, benefit, "expired")
-    if subject.redeemed or live.seen_used(decision.token_id):
+    if subject.redeemed:
         return _deny(caller, decision, benefit, "already_used")
     if not offered or not _in_validity(benefit):
         return _deny(caller, decision, benefit, "not_offered")
@@ -114,34 +145,41 @@ def _live_body(caller, body):
             "at": utcnow().isoformat()}
 
 
-def _benefit_offer(merchant_id, code):
+def _benefit_offer(merchant_id, code) -> tuple[BenefitTerms, bool]:
     offered = select(merchant_benefits.c.benefit_id).where(
         merchant_benefits.c.merchant_id == merchant_id,
         merchant_benefits.c.benefit_id == Benefit.id).exists()
-    row = db.session.execute(select(Benefit, offered).filter_by(code=code)).first()
+    columns = [getattr(Benefit, name) for name in BenefitTerms.__dataclass_fields__]
+    row = db.session.execute(select(*columns, offered.label("offered")).filter_by(code=code)).first()
     if row is None:
         raise ApiError(422, "unknown_benefit", _("There is no benefit with this code."),
                        {"benefit": code})
-    return row[0], bool(row[1])
+    return BenefitTerms(*row[:-1]), bool(row.offered)
+
+
+# built once: constructing a statement costs more Python time than running this one
+_SUBJECT = (
+    select(Resident.id.label("resident_id"), Resident.person_id, Resident.consented_at,
+           Person.name_enc, Score.score,
+           select(Redemption.id).where(Redemption.token_id == bindparam("token_id"))
+           .exists().label("redeemed"),
+           # the same test as scoring.engine.has_serious_in_force, done where the records are
+           select(CreditRecord.id).where(
+               CreditRecord.person_id == Resident.person_id, CreditRecord.status == "active",
+               CreditRecord.ended_on.is_(None),
+               CreditRecord.type_code.in_(bindparam("serious", expanding=True)))
+           .exists().label("serious_in_force"))
+    .join(Person, Person.id == Resident.person_id)
+    .outerjoin(Score, Score.person_id == Resident.person_id)
+    .where(Resident.id == bindparam("resident_id")))
 
 
 def _subject(resident_id, token_id):
     """The resident behind a token, in one query: their person, stored score, whether an
     active serious record stands against them, and whether this token was already redeemed."""
-    rules, _tiers = _scheme_rules()
-    serious = [code for code, rule in rules.types.items() if rule.severity == "serious"]
-    redeemed = select(Redemption.id).where(Redemption.token_id == token_id).exists()
-    # the same test as scoring.engine.has_serious_in_force, done where the records are
-    in_force = select(CreditRecord.id).where(
-        CreditRecord.person_id == Resident.person_id, CreditRecord.status == "active",
-        CreditRecord.ended_on.is_(None), CreditRecord.type_code.in_(serious)).exists()
-    return db.session.execute(
-        select(Resident.id.label("resident_id"), Resident.person_id, Resident.consented_at,
-               Person.name_enc, Score.score, redeemed.label("redeemed"),
-               in_force.label("serious_in_force"))
-        .join(Person, Person.id == Resident.person_id)
-        .outerjoin(Score, Score.person_id == Resident.person_id)
-        .where(Resident.id == resident_id)).first()
+    return db.session.connection().execute(_SUBJECT, {
+        "resident_id": resident_id, "token_id": token_id,
+        "serious": list(_scheme_rules().serious_types)}).first()
 
 
 def _in_validity(benefit) -> bool:
@@ -152,38 +190,30 @@ def _in_validity(benefit) -> bool:
         benefit.valid_until and today > benefit.valid_until))
 
 
-_SCHEME_SECONDS = 30
-_scheme_cache = {}
-
-
-def _scheme_rules():
-    """The current scheme's rules and tier thresholds, re-read at most every 30 s per process."""
-    from flask import current_app
-
-    key = id(current_app._get_current_object())
-    cached = _scheme_cache.get(key)
-    if cached is None or time.monotonic() - cached[0] > _SCHEME_SECONDS:
+def _scheme_rules() -> SchemeRules:
+    """The current scheme's serious record types and tier thresholds (cached)."""
+    def load():
         scheme = current_scheme()
-        cached = (time.monotonic(), rules_for(scheme), {t.code: t.min_score for t in scheme.tiers})
-        _scheme_cache[key] = cached
-    return cached[1], cached[2]
+        serious = tuple(code for code, rule in rules_for(scheme).types.items()
+                        if rule.severity == "serious")
+        return SchemeRules(serious, {t.code: t.min_score for t in scheme.tiers})
+
+    return schemes.get(None, load)
 
 
-def threshold(benefit, tiers=None) -> int:
+def threshold(benefit) -> int:
     """The lowest score the benefit accepts (its minimum tier and/or minimum score)."""
     needed = benefit.min_score or 0
     if benefit.min_tier:
-        tiers = tiers if tiers is not None else _scheme_rules()[1]
-        needed = max(needed, tiers.get(benefit.min_tier, 10**6))
+        needed = max(needed, _scheme_rules().tiers.get(benefit.min_tier, 10**6))
     return needed
 
 
 def _eligible(subject, benefit) -> bool:
-    _rules, tiers = _scheme_rules()
     if subject.serious_in_force:
         return False
     score = subject.score if subject.score is not None else explain(subject.person_id).score
-    return score >= threshold(benefit, tiers)
+    return score >= threshold(benefit)
 
 
 def eligible(person_id, benefit) -> bool:
@@ -204,30 +234,36 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return datetime.combine(start, dtime(0), CITY_TZ).astimezone(timezone.utc)
 
 
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+@cache
+def _redemption_insert(dialect_name):
+    """INSERT … ON CONFLICT (token_id) DO NOTHING RETURNING id, built once per dialect."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    columns = ("token_id", "person_id", "resident_id", "merchant_id", "benefit_id", "staff_id",
+               "status", "granted_at", "note")
+    return (insert(Redemption.__table__)
+            .values({name: bindparam(name, type_=Redemption.__table__.c[name].type)
+                     for name in columns})
+            .on_conflict_do_nothing(index_elements=["token_id"])
+            .returning(Redemption.__table__.c.id))
 
 
 def _redeem(caller, subject, benefit, token_id):
     """Insert the redemption (the unique token id decides races), then check the period limit
     counting it; returns (reason, redemption id)."""
     session = db.session
+    connection = session.connection()
+    dialect_name = connection.dialect.name
     start = period_start(benefit.limit_period) if benefit.limit_count else None
-    if start is not None and session.get_bind().dialect.name == "postgresql":
+    if start is not None and dialect_name == "postgresql":
         # serialises one person's scans of limited benefits, so two tokens cannot both slip
         # under the limit (SQLite serialises writers already)
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :p)"),
                         {"ns": _PERSON_LOCK, "p": subject.person_id})
-    now = utcnow()
-    redemption_id = session.execute(
-        _insert(Redemption).values(
-            token_id=token_id, person_id=subject.person_id, resident_id=subject.resident_id,
-            merchant_id=caller.merchant.id, benefit_id=benefit.id,
-            staff_id=caller.staff.id if caller.staff else None, status="granted",
-            granted_at=now, note="")
-        .on_conflict_do_nothing(index_elements=["token_id"])
-        .returning(Redemption.id)).scalar()
+    redemption_id = connection.execute(_redemption_insert(dialect_name), {
+        "token_id": token_id, "person_id": subject.person_id,
+        "resident_id": subject.resident_id, "merchant_id": caller.merchant.id,
+        "benefit_id": benefit.id, "staff_id": caller.staff.id if caller.staff else None,
+        "status": "granted", "granted_at": utcnow(), "note": ""}).scalar()
     if redemption_id is None:
         return "already_used", None
     if start is not None:
