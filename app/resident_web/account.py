@@ -154,15 +154,19 @@ def consent():
         422 if request.method == "POST" else 200)
 
 
-@bp.get("/account")
-@resident_required(consent=False)
-def account():
+def _account_page(close_form, status=200):
     resident = current_resident()
     return render_template("resident/account.html", resident=resident,
                            masked_phone=mask_phone(resident.phone),
                            masked_id=mask_id_number(resident.person.id_number),
                            masked_name=resident.person.masked_name,
-                           action=ActionForm(), close_form=CloseAccountForm())
+                           action=ActionForm(), close_form=close_form), status
+
+
+@bp.get("/account")
+@resident_required(consent=False)
+def account():
+    return _account_page(CloseAccountForm())
 
 
 @bp.post("/account/close")
@@ -180,11 +184,7 @@ def close_account():
             flash(_("Your account and your score have been deleted."), "info")
             return redirect(url_for("resident.home"))
         form.password.errors.append(_("The password is wrong."))
-    return render_template("resident/account.html", resident=resident,
-                           masked_phone=mask_phone(resident.phone),
-                           masked_id=mask_id_number(resident.person.id_number),
-                           masked_name=resident.person.masked_name,
-                           action=ActionForm(), close_form=form), 422
+    return _account_page(form, 422)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
