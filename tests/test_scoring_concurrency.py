@@ -1,8 +1,8 @@
 """Deliveries for one resident committing at the same time both end up in the stored score.
 
 Neither delivery sees the other's uncommitted records; what keeps the stored score right is
-that a delivery takes the audit chain's lock before it scores, so the second one scores after
-the first has committed.
+that a delivery locks its persons before it writes, so the second one scores after the first
+has committed.
 """
 import threading
 import time

@@ -18,7 +18,7 @@ from app.records.models import CreditRecord
 from app.records.schemas import RecordArgs
 from app.residents.models import Person
 from app.residents.services import id_number_index, normalise_id_number
-from app.scoring.services import rescore_people
+from app.scoring.services import lock_people, rescore_people
 
 _record_args = RecordArgs()
 
@@ -73,6 +73,7 @@ def ingest(department, raw_records, actor=None):
                 same.errors = [{"field": "name",
                                 "message": _("The name does not match the ID number.")}]
     valid = [(o, v) for o, v in valid if not o.errors]
+    lock_people({persons[v["index"]].id for _o, v in valid})
     rows = [_row(department.id, persons[v["index"]].id, v) for _o, v in valid]
     inserted = {}
     if rows:
@@ -211,9 +212,17 @@ def department_record(department, source_id) -> CreditRecord:
     return record
 
 
+def _locked_record(department, source_id) -> CreditRecord:
+    """The record, read again once its person is locked (another change may just have ended)."""
+    record = department_record(department, source_id)
+    lock_people([record.person_id])
+    db.session.refresh(record)
+    return record
+
+
 def revoke(department, source_id) -> CreditRecord:
     """Revoke a record (a department withdrawing what it delivered); idempotent."""
-    record = department_record(department, source_id)
+    record = _locked_record(department, source_id)
     if record.status != "revoked":
         previous, record.status = record.status, "revoked"
         audit(f"department:{department.code}", "record.revoked", "credit_record", record.id,
@@ -225,7 +234,7 @@ def revoke(department, source_id) -> CreditRecord:
 
 def correct(department, source_id, changes: dict) -> CreditRecord:
     """Correct the type, dates or attributes of an active record and rescore its person."""
-    record = department_record(department, source_id)
+    record = _locked_record(department, source_id)
     if record.status != "active":
         raise ApiError(409, "record_not_active", _("Only an active record can be corrected."))
     before = {"type": record.type_code, "occurred_at": record.occurred_on.isoformat(),

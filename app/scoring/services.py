@@ -2,7 +2,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit, audit_many
@@ -77,12 +77,31 @@ def scheme_params(scheme=None) -> batch.SchemeParams:
                               scheme.max_score, rules.dimensions, rules.tiers)
 
 
+_SCORING_LOCK = 7_240_002  # PostgreSQL advisory-lock namespace: one scoring per person at a time
+
+
+def lock_people(person_ids):
+    """Wait until no other transaction is changing these persons' records or scores.
+
+    Two deliveries for one person committing at the same time would each score without the
+    other's (uncommitted) records, and the stored score would miss one of them. Take this before
+    writing the records and before any audit entry (whose sealing takes the chain's lock), so
+    that locks are always taken persons first. SQLite already serialises writing transactions.
+    """
+    if person_ids and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, p) FROM "
+                 "(SELECT unnest(CAST(:ids AS integer[])) AS p ORDER BY p) AS persons"),
+            {"ns": _SCORING_LOCK, "ids": sorted(set(person_ids))})
+
+
 def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int:
     """Recompute and store the scores of a set of people in one set-based pass (totals, no
     breakdown). Each score that moved is logged, as `rescore_person` does."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
+    lock_people(ids)  # held already when the caller changed their records (locks stack)
     changes = []
     params = scheme_params()
     day = as_of or city_today()
