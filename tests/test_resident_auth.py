@@ -69,6 +69,13 @@ def test_five_wrong_passwords_lock_the_account(client, make_resident):
     assert _login(client, resident.plain_phone, "wrong-password").status_code == 429
     locked = _login(client, resident.plain_phone, resident.plain_password)
     assert locked.status_code == 429 and "锁定" in locked.get_data(as_text=True)
+    # kept in Redis (shared by every worker), not in the process-local fallback
+    from app.core.redis import get_redis
+    from app.residents import guard
+    from app.residents.services import phone_index
+
+    assert get_redis().ttl(f"signin:lock:{phone_index(resident.plain_phone)}") > 0
+    assert guard._local._data == {}
     # another account is not affected
     assert _login(client, other.plain_phone, other.plain_password).status_code == 302
 

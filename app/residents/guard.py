@@ -64,10 +64,12 @@ _local = _LocalStore()
 
 def _incr(key, ttl):
     try:
+        # the window starts with the first failure (SET NX also works on Redis < 7, unlike
+        # EXPIRE NX); MULTI/EXEC keeps the pair atomic
         pipe = get_redis().pipeline()
+        pipe.set(key, 0, ex=ttl, nx=True)
         pipe.incr(key)
-        pipe.expire(key, ttl, nx=True)
-        return int(pipe.execute()[0])
+        return int(pipe.execute()[1])
     except redis.RedisError:
         return _local.incr(key, ttl)
 
