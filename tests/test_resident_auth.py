@@ -159,6 +159,15 @@ def test_registration_with_sms_code_opens_a_consenting_account(client, sms):
     response, data = _register(client)
     assert response.status_code == 302 and response.headers["Location"] == "/register/verify"
     assert find_resident_by_phone(data["phone"]) is None  # not before the phone is verified
+    from app.core.redis import get_redis
+    from app.residents import guard
+    from app.residents.services import phone_index
+
+    # the code and the pending application wait in Redis (encrypted), not in this process
+    assert get_redis().exists(f"otp:code:register:{phone_index(data['phone'])}")
+    assert data["id_number"].encode() not in b"".join(
+        get_redis().get(k) or b"" for k in get_redis().keys("stash:registration:*"))
+    assert get_redis().keys("stash:registration:*") and guard._local._data == {}
     page = client.get("/register/verify").get_data(as_text=True)
     assert data["phone"][-4:] in page and data["phone"] not in page  # masked
     code = last_code(sms, data["phone"])
