@@ -1,4 +1,6 @@
 """The zh_CN catalogue: complete, compiled, and shown by default (English on request)."""
+import html
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -55,3 +57,10 @@ def test_language_switch_is_remembered(client):
     assert "Sign in" in client.get("/login").get_data(as_text=True)
     client.get("/lang/zh_CN")
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_switching_back_to_chinese_from_an_english_link(client):
+    english = client.get("/login?lang=en").get_data(as_text=True)
+    switch = re.search(r'href="(/lang/zh_CN[^"]*)"', english).group(1)
+    target = client.get(html.unescape(switch)).headers["Location"]
+    assert "登录" in client.get(target).get_data(as_text=True)
