@@ -64,4 +64,5 @@ def test_signed_in_pages(client, make_resident, url, lang):
     sign_in(client, make_resident(records=[("blood_donation", 3), ("traffic_violation", 9)]))
     response = client.get(f"{url}?lang={lang}")
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
     check(response.get_data(as_text=True))

@@ -3,13 +3,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.catalogue.services import current_scheme
-from app.resident_web.blueprint import current_resident, resident_required
+from app.resident_web.blueprint import current_resident, private_pages, resident_required
 from app.resident_web.labels import loc
 from app.resident_web.schemas import MeScoreSchema
 from app.residents.dashboard import current_result
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
                 description="The signed-in resident's own data (resident session).")
+blp.after_request(private_pages)
 
 
 @blp.route("/score")

@@ -11,6 +11,14 @@ from app.core.errors import ApiError
 bp = Blueprint("resident", __name__)
 
 
+@bp.after_request
+def private_pages(response):
+    """Personal pages must not stay in shared caches or the browser's history cache."""
+    if current_resident() is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def safe_next(target: str | None, default="/") -> str:
     """A same-site path to go to after signing in, never an open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
