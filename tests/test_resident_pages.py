@@ -130,7 +130,9 @@ def test_a_serious_record_makes_every_benefit_unavailable(client, make_resident)
 
 def test_score_api_matches_the_contract(client, mixed):
     sign_in(client, mixed)
-    body = client.get("/api/v1/me/score").get_json()
+    response = client.get("/api/v1/me/score")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    body = response.get_json()
     assert set(body) == {"score", "tier", "as_of", "scheme_version", "dimensions", "contributions"}
     assert body["score"] == 140 and body["tier"] == {"code": "very_good", "name": "信用优秀"}
     assert body["scheme_version"] == "2026.1" and body["as_of"] == city_today().isoformat()
