@@ -70,7 +70,11 @@ def parse_args():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2 * os.cpu_count() + 1,
+                        help="gunicorn workers (default 2 x cores + 1)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
     parser.add_argument("--residents", type=int, default=500)
     parser.add_argument("--tokens", type=int, default=40_000)
     parser.add_argument("--database-url",
@@ -213,7 +217,9 @@ def main():
         port = free_port()
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+             "-k", args.worker_class, "--threads", str(args.worker_threads),
+             *(["--preload"] if args.preload else []), "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -231,7 +237,8 @@ def main():
         with psycopg.connect(url) as conn:
             granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
         ratio = verify["rps"] / health["rps"]
-        print(f"\nconcurrency {args.connections}, {args.workers} gunicorn sync workers, "
+        print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
+              f" x {args.worker_threads} threads{' preloaded' if args.preload else ''}, "
               f"{args.duration} s per endpoint, PostgreSQL + Redis")
         print(f"health      {health['rps']:9.0f} req/s   p50 {health['p50']:6.1f} ms   "
               f"p99 {health['p99']:6.1f} ms   ({health['requests']} requests, "

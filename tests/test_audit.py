@@ -24,10 +24,14 @@ def run_verify(runner):
     return result.exit_code, result.output + (result.stderr if result.stderr_bytes else "")
 
 
+def entries_by_id(ids):
+    return [db.session.get(AuditEntry, entry_id) for entry_id in ids]
+
+
 def append_some(n=4):
-    return [audit("test", "thing.done", "thing", i, subject_id=None,
-                  data={"n": i, "text": "中文 ✓", "nested": {"b": [1, 2], "a": None}})
-            for i in range(n)]
+    return entries_by_id(audit("test", "thing.done", "thing", i, subject_id=None,
+                               data={"n": i, "text": "中文 ✓", "nested": {"b": [1, 2], "a": None}})
+                         for i in range(n))
 
 
 def append_sealed(n=4):
@@ -50,9 +54,10 @@ def test_entries_are_appended_unsealed_and_chained_by_the_sealer(app):
 
 
 def test_many_entries_appended_at_once_are_chained_in_id_order(app):
-    before = audit("test", "before", "thing")
-    entries = audit_many([dict(actor="test", action="many", object_type="thing", object_id=i,
-                               subject_id=i, data={"i": i}) for i in range(5)])
+    before = db.session.get(AuditEntry, audit("test", "before", "thing"))
+    entries = entries_by_id(audit_many([dict(actor="test", action="many", object_type="thing",
+                                              object_id=i, subject_id=i, data={"i": i})
+                                         for i in range(5)]))
     assert audit_many([]) == []
     seal()
     chain = [before] + entries
@@ -60,6 +65,22 @@ def test_many_entries_appended_at_once_are_chained_in_id_order(app):
     for previous, entry in zip(chain, chain[1:]):
         assert entry.prev_hash == previous.hash and entry.hash == entry.digest()
     assert [e.object_id for e in entries] == ["0", "1", "2", "3", "4"]
+    db.session.expire_all()
+    assert verify_chain()[1] is None
+
+
+def test_sealing_order_not_id_order_is_the_chain(app):
+    """An entry committed after later ids were sealed joins the chain at its end."""
+    sealed = append_sealed(2)
+    # a lower id than any sealed entry's: a transaction that started first and committed last
+    late_id = -sealed[-1].id
+    db.session.execute(text("INSERT INTO audit_entries (id, at, actor, action, object_type, data) "
+                            "VALUES (:id, :at, 'test', 'late', 'thing', '{}')"),
+                       {"id": late_id, "at": sealed[-1].at.replace(tzinfo=None)
+                        if dialect() == "sqlite" else sealed[-1].at})
+    assert seal() == 1
+    late = db.session.get(AuditEntry, late_id)
+    assert (late.seq, late.prev_hash) == (sealed[-1].seq + 1, sealed[-1].hash)
     db.session.expire_all()
     assert verify_chain()[1] is None
 

@@ -148,6 +148,28 @@ def test_revoked_key_is_refused(app, client, make_merchant, make_resident):
     assert verify(client, merchant, issue(make_resident()), merchant.benefits[0]).status_code == 401
 
 
+def test_revoking_a_key_or_an_offer_takes_effect_once_the_cache_entry_is_old(
+        app, client, make_merchant, make_resident, monkeypatch):
+    from app.benefits.models import MerchantApiKey
+    from app.core.time import utcnow
+    from app.verification import access, services
+
+    merchant = make_merchant()
+    benefit = merchant.benefits[0]
+    assert verify(client, merchant, issue(make_resident()), benefit).get_json()["decision"] == "granted"
+    merchant.benefits = []
+    db.session.flush()
+    # within the cache's lifetime the worker still knows the offer as it was
+    assert verify(client, merchant, issue(make_resident()), benefit).get_json()["decision"] == "granted"
+    monkeypatch.setattr(services.offers, "seconds", 0)
+    assert _reason(client, merchant, issue(make_resident()), benefit) == "not_offered"
+    for key in db.session.query(MerchantApiKey).filter_by(merchant_id=merchant.id):
+        key.revoked_at = utcnow()
+    db.session.flush()
+    monkeypatch.setattr(access.api_keys, "seconds", 0)
+    assert verify(client, merchant, issue(make_resident()), benefit).status_code == 401
+
+
 @pytest.mark.parametrize("body, status", [
     ({"token": "X"}, 422), ({"benefit": "x"}, 422), ({"token": 5, "benefit": "x"}, 422),
     ({"token": "X", "benefit": "no_such_benefit"}, 422), ([1, 2], 422),
