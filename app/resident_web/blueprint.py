@@ -27,7 +27,10 @@ def safe_next(target: str | None, default="/") -> str:
 
 
 def current_resident():
-    return current_user if user_kind(current_user) == "resident" else None
+    """The signed-in resident (the account object itself, not the proxy), or None."""
+    if user_kind(current_user) != "resident":
+        return None
+    return current_user._get_current_object()
 
 
 def resident_required(consent=True):
