@@ -50,9 +50,12 @@ def kid_from_int(value: int) -> str:
     return f"{value:04x}"
 
 
+_TYPING = str.maketrans("", "", " -\t\r\n")
+
+
 def normalise(text: str) -> str:
     """Upper-case and drop spaces/dashes a person may add when typing the code."""
-    return "".join(ch for ch in str(text).upper() if ch not in " -\t\r\n")
+    return str(text).upper().translate(_TYPING)
 
 
 def encode(kid: str, expires: int, token_id: bytes, subject: bytes, sign) -> str:
