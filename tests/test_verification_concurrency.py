@@ -40,11 +40,14 @@ def _committed_setup(limit_count=None):
     return benefit, merchant, key, resident
 
 
-def _scan_all(url, key, tokens, benefit_code, threads=100):
+def _scan_all(url, key, tokens, benefit_code, threads=100, idempotency_key=None):
+    headers = {"Authorization": f"Bearer {key}"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+
     def scan(token):
         response = requests.post(f"{url}/api/v1/verifications", timeout=60,
-                                 json={"token": token, "benefit": benefit_code},
-                                 headers={"Authorization": f"Bearer {key}"})
+                                 json={"token": token, "benefit": benefit_code}, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -60,6 +63,18 @@ def test_100_concurrent_scans_of_one_token_grant_exactly_once(live_server):
     decisions = [(a["decision"], a["reason"]) for a in answers]
     assert decisions.count(("granted", None)) == 1
     assert decisions.count(("denied", "already_used")) == 99
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Redemption.id)).filter_by(merchant_id=merchant.id)) == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_all_get_the_first_answer(live_server):
+    benefit, merchant, key, resident = _committed_setup()
+    token, _expires = codes.issue_credit_code(resident)
+    db.session.commit()
+    answers = _scan_all(live_server, key, [token] * 30, benefit.code, threads=30,
+                        idempotency_key=uuid.uuid4().hex)
+    assert answers[0]["decision"] == "granted"
+    assert all(answer == answers[0] for answer in answers)
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Redemption.id)).filter_by(merchant_id=merchant.id)) == 1
 

@@ -15,7 +15,6 @@ from functools import cache
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from app.benefits.models import Benefit, merchant_benefits
 from app.catalogue.services import current_scheme, rules_for
@@ -282,10 +281,16 @@ def request_hash(token_text, benefit_code) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_REPLAYS = VerificationReplay.__table__
+_REPLAY = select(_REPLAYS.c.request_hash, _REPLAYS.c.response).where(
+    _REPLAYS.c.merchant_id == bindparam("merchant_id"),
+    _REPLAYS.c.idempotency_key == bindparam("key"))
+
+
 def stored_replay(merchant_id, key, digest) -> dict | None:
     """The answer already given for this Idempotency-Key, or None; 422 if the body differs."""
-    replay = db.session.scalar(select(VerificationReplay).filter_by(
-        merchant_id=merchant_id, idempotency_key=key))
+    replay = db.session.connection().execute(_REPLAY, {"merchant_id": merchant_id,
+                                                       "key": key}).first()
     if replay is None:
         return None
     if replay.request_hash != digest:
@@ -294,15 +299,20 @@ def stored_replay(merchant_id, key, digest) -> dict | None:
     return replay.response
 
 
+@cache
+def _replay_insert(dialect_name):
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    return (insert(_REPLAYS)
+            .on_conflict_do_nothing(index_elements=["merchant_id", "idempotency_key"])
+            .returning(_REPLAYS.c.id))
+
+
 def remember_replay(merchant_id, key, digest, body) -> dict:
     """Store the answer for the key; if a concurrent retry stored one first, return that."""
-    nested = db.session.begin_nested()
-    try:
-        db.session.add(VerificationReplay(merchant_id=merchant_id, idempotency_key=key,
-                                          request_hash=digest, response=body))
-        db.session.flush()
-        nested.commit()
+    connection = db.session.connection()
+    stored = connection.execute(_replay_insert(connection.dialect.name), {
+        "merchant_id": merchant_id, "idempotency_key": key, "request_hash": digest,
+        "response": body, "created_at": utcnow()}).first()
+    if stored is not None:
         return body
-    except IntegrityError:
-        nested.rollback()
-        return stored_replay(merchant_id, key, digest) or body
+    return stored_replay(merchant_id, key, digest) or body
