@@ -11,7 +11,8 @@ import json
 import threading
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, insert, select, text
+from sqlalchemy import (JSON, BigInteger, Index, Integer, String, bindparam, insert, select,
+                        text, update)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
@@ -19,7 +20,7 @@ from app.core.time import utcnow
 from app.extensions import db
 
 GENESIS = "0" * 64
-SEAL_EVERY = 200  # appends of one process between automatic sealings
+SEAL_EVERY = 100  # appends of one process between automatic sealings
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers
 _counter_lock = threading.Lock()
 _unsealed_appends = 0
@@ -50,17 +51,27 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
 
     def digest(self):
-        payload = {
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "subject_id": self.subject_id,
-            "data": self.data,
-        }
-        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(f"{self.prev_hash}|{canonical}".encode()).hexdigest()
+        return chain_hash(self.prev_hash, self)
+
+
+def chain_hash(prev_hash, entry) -> str:
+    """The hash of an entry (an AuditEntry or a row of its columns) following `prev_hash`."""
+    payload = {
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "subject_id": entry.subject_id,
+        "data": entry.data,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+_SEAL = (update(AuditEntry.__table__).where(AuditEntry.__table__.c.id == bindparam("entry_id"))
+         .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
+                 hash=bindparam("new_hash")))
 
 
 def audit(actor, action, object_type, object_id=None, subject_id=None, data=None) -> int:
@@ -110,25 +121,31 @@ def _lock_chain(session):
 def seal(batch_size=5000) -> int:
     """Chain every unsealed entry this transaction sees, oldest id first; return how many.
 
-    Flushes under a lock held until the caller's transaction ends (one sealer at a time).
+    Takes a lock held until the caller's transaction ends (one sealer at a time).
     """
     session = db.session
     _lock_chain(session)
-    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.is_not(None))
-                           .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    table, connection = AuditEntry.__table__, session.connection()
+    last = connection.execute(select(table.c.seq, table.c.hash).where(table.c.seq.is_not(None))
+                              .order_by(table.c.seq.desc()).limit(1)).first()
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
     sealed = 0
     while True:
-        batch = session.scalars(select(AuditEntry).where(AuditEntry.hash.is_(None))
-                                .order_by(AuditEntry.id).limit(batch_size)).all()
+        batch = connection.execute(select(table).where(table.c.hash.is_(None))
+                                   .order_by(table.c.id).limit(batch_size)).all()
         if not batch:
-            return sealed
-        for entry in batch:
-            seq += 1
-            entry.seq, entry.prev_hash = seq, prev
-            entry.hash = prev = entry.digest()
-        session.flush()
+            break
+        links = []
+        for row in batch:
+            seq, link = seq + 1, prev
+            prev = chain_hash(link, row)
+            links.append({"entry_id": row.id, "new_seq": seq, "new_prev": link, "new_hash": prev})
+        connection.execute(_SEAL, links)
         sealed += len(batch)
+    # entries this session already holds show their place in the chain when next read
+    for entry in [obj for obj in session.identity_map.values() if isinstance(obj, AuditEntry)]:
+        session.expire(entry)
+    return sealed
 
 
 def verify_chain(batch_size=5000):
