@@ -9,7 +9,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timezone
-
 from functools import cache
 
 from flask_babel import gettext as _
