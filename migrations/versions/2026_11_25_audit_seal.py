@@ -8,7 +8,7 @@ refuse every delete and every change except sealing an unsealed entry, once.
 Downgrading needs every entry sealed first (`flask audit seal`).
 
 Revision ID: 20261125_audit_seal
-Revises: 20261125_foundation
+Revises: 20261125_resident_web
 Create Date: 2026-11-25 21:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "20261125_audit_seal"
-down_revision = "20261125_foundation"
+down_revision = "20261125_resident_web"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 it) while the phone, password, consent and score are removed.
 
 Revision ID: 20261125_resident_web
-Revises: 20261125_foundation
+Revises: 20261125_verification
 Create Date: 2026-11-25 21:20:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "20261125_resident_web"
-down_revision = "20261125_foundation"
+down_revision = "20261125_verification"
 branch_labels = None
 depends_on = None
 
