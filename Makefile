@@ -14,7 +14,7 @@ setup: $(BIN)/.installed
 	bash scripts/system-deps.sh
 
 run: setup
-	$(BIN)/flask db upgrade heads
+	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

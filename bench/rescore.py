@@ -188,7 +188,7 @@ def main():
                 db.session.execute(delete(ScoreHistory))
                 db.session.execute(delete(Score))
             else:
-                upgrade(revision="heads")
+                upgrade()
                 load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
                 department, _key = create_department("bench", "benchmark department")
                 department_id = department.id

@@ -125,7 +125,7 @@ def seed(env, args, token_file):
 
     app = create_app({"CREDIT_CODE_TTL": 1800}, instance_path=env["BENCH_INSTANCE"])
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
         benefit = Benefit(code="bench_benefit", name="压测权益", name_en="Bench benefit",
                           scene="信易租", min_tier="good", deposit_free=True)

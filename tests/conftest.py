@@ -62,7 +62,7 @@ def base_app(database_url, instance_path):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url},
                      instance_path=instance_path)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
         db.session.commit()
     request_started.connect(_forget_request_state, app, weak=False)
