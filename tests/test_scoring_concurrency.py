@@ -55,3 +55,35 @@ def test_concurrent_deliveries_for_one_person_are_both_scored(live_app):
     assert not errors
     db.session.remove()
     assert db.session.get(Score, person_id).score == 100 + 5 + 15
+
+
+def test_nightly_rescore_does_not_overwrite_a_delivery_made_while_it_runs(live_app):
+    """A delivery left uncommitted while the nightly rescore starts: the rescore waits for it
+    and scores its record, rather than storing a score computed without it afterwards."""
+    id_number = new_id_number()
+    department, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "丙部门")
+    resident = register_resident(id_number, "周九", new_phone(), hash_password("x"), True)
+    person_id = resident.person_id
+    db.session.commit()
+    outcomes = ingest(department, [record_payload(id_number, "周九", "honour_moral_model")])
+    assert outcomes[0].status == "accepted"
+    errors = []
+
+    def nightly():
+        with live_app.app_context():
+            try:
+                result = live_app.test_cli_runner().invoke(args=["scores", "rescore"])
+                assert result.exit_code == 0, result.output
+            except Exception as exc:  # reported to the test below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    run = threading.Thread(target=nightly)
+    run.start()
+    time.sleep(0.5)  # the nightly run reaches this person's range while the delivery is open
+    db.session.commit()
+    run.join(60)
+    assert not run.is_alive() and not errors
+    db.session.remove()
+    assert db.session.get(Score, person_id).score == 100 + 15

@@ -7,7 +7,7 @@ from app.core.time import city_today
 from app.extensions import db
 from app.residents.models import Person
 from app.scoring import batch
-from app.scoring.services import scheme_params
+from app.scoring.services import lock_range, scheme_params
 
 scores = AppGroup("scores", help="Scores.")
 
@@ -21,9 +21,10 @@ def rescore(as_of, chunk):
     params = scheme_params()
     last = db.session.scalar(select(func.max(Person.id))) or 0
     written = 0
-    with click.progressbar(range(1, last + 1, chunk), label="rescoring",
+    with click.progressbar(range(0, last + 1, chunk), label="rescoring",
                            item_show_func=lambda lo: lo and f"from person {lo}") as bar:
         for lo in bar:
+            lock_range(lo, lo + chunk)
             written += batch.rescore(params, day, person_range=(lo, lo + chunk))
             db.session.commit()
     audit("cli", "scores.rescored", "scheme", params.version,

@@ -78,6 +78,8 @@ def scheme_params(scheme=None) -> batch.SchemeParams:
 
 
 _SCORING_LOCK = 7_240_002  # PostgreSQL advisory-lock namespace: one scoring per person at a time
+_BLOCK_LOCK = 7_240_003  # namespace of blocks of persons, which the nightly rescore locks whole
+BLOCK_SIZE = 100_000  # persons per block
 
 
 def lock_people(person_ids):
@@ -86,13 +88,37 @@ def lock_people(person_ids):
     Two deliveries for one person committing at the same time would each score without the
     other's (uncommitted) records, and the stored score would miss one of them. Take this before
     writing the records and before any audit entry (whose sealing takes the chain's lock), so
-    that locks are always taken persons first. SQLite already serialises writing transactions.
+    that locks are always taken blocks first, then persons. Deliveries share their blocks'
+    locks; the nightly rescore takes them alone (`lock_range`). SQLite already serialises
+    writing transactions.
     """
     if person_ids and db.session.get_bind().dialect.name == "postgresql":
+        ids = sorted(set(person_ids))
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), b) FROM (SELECT DISTINCT"
+                 " p / CAST(:size AS integer) AS b FROM unnest(CAST(:ids AS integer[])) AS p"
+                 " ORDER BY b) AS blocks"),
+            {"ns": _BLOCK_LOCK, "size": BLOCK_SIZE, "ids": ids})
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, p) FROM "
                  "(SELECT unnest(CAST(:ids AS integer[])) AS p ORDER BY p) AS persons"),
-            {"ns": _SCORING_LOCK, "ids": sorted(set(person_ids))})
+            {"ns": _SCORING_LOCK, "ids": ids})
+
+
+def lock_range(lo: int, hi: int):
+    """Keep deliveries for persons in [lo, hi) waiting while a rescore of that range runs.
+
+    Its snapshot then holds every committed record of those persons, and no delivery can store
+    a newer score that the range's (older) result would overwrite.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), b) FROM"
+                 " generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS b"),
+            {"ns": _BLOCK_LOCK, "first": lo // BLOCK_SIZE, "last": (hi - 1) // BLOCK_SIZE})
+    else:
+        # SQLite has one lock for writing: take it now with a write that changes nothing
+        db.session.execute(text("UPDATE scores SET score = score WHERE 1 = 0"))
 
 
 def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int:
