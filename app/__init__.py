@@ -1,5 +1,6 @@
 """The 信易+ credit-points platform."""
 import os
+from pathlib import Path
 
 from flask import Flask
 
@@ -37,8 +38,6 @@ def register_extensions(app):
 
 
 def _migrations_dir():
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -56,29 +55,16 @@ def _import_models():
 
 
 def register_blueprints(app):
-    from app.resident_web import register as register_resident_web
+    from app import resident_web, verification
     from app.catalogue.api import blp as catalogue_api
     from app.records.api import blp as records_api
     from app.web.views import bp as web
 
     extensions.api.register_blueprint(catalogue_api)
     extensions.api.register_blueprint(records_api)
-    _register_verification(app)
+    verification.register(app, extensions.api)
+    resident_web.register(app, extensions.api)
     app.register_blueprint(web)
-    register_resident_web(app, extensions.api)
-
-
-def _register_verification(app):
-    from app.verification import api as verification_api
-    from app.verification.access import register_kinds
-
-    register_kinds()
-    for blp in (verification_api.jwks_blp, verification_api.code_blp,
-                verification_api.verify_blp, verification_api.redemption_blp):
-        extensions.api.register_blueprint(blp)
-    from app.verification.console import bp as merchant_console
-
-    app.register_blueprint(merchant_console)
 
 
 def register_errorhandlers(app):

@@ -18,3 +18,16 @@ Interface for other domains (stable):
   `POST /api/v1/redemptions/<id>/complete|default|cancel`. Staff console pages at `/merchant/`.
 - CLI: `flask credit-keys rotate|list`, `flask redemptions process-defaults`.
 """
+
+
+def register(app, api):
+    """Register the APIs, the merchant console and the merchant staff session kind."""
+    from app.verification import api as verification_api
+    from app.verification.access import register_kinds
+    from app.verification.console import bp as merchant_console
+
+    register_kinds()
+    for blp in (verification_api.jwks_blp, verification_api.code_blp,
+                verification_api.verify_blp, verification_api.redemption_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(merchant_console)
