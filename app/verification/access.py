@@ -45,12 +45,13 @@ class MerchantCaller:
 
 
 def register_kinds():
-    """Load staff sessions; load residents too if the residents' web has not registered them."""
-    from app.core import auth
+    """Load merchant staff sessions (residents' sessions belong to the residents' web)."""
+    register_user_kind("staff", _load_staff)
 
-    register_user_kind("staff", lambda i: db.session.get(MerchantStaff, i))
-    if "resident" not in auth._loaders:
-        register_user_kind("resident", lambda i: db.session.get(Resident, i))
+
+def _load_staff(staff_id):
+    staff = db.session.get(MerchantStaff, staff_id)
+    return staff if staff is not None and staff.active and staff.merchant.active else None
 
 
 def current_resident() -> Resident:
