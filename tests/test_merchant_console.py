@@ -83,3 +83,18 @@ def test_logout(app, client, make_merchant):
     _sign_in(client, staff)
     client.post("/merchant/logout", data={"csrf_token": csrf_token(client)})
     assert client.get("/merchant/").status_code == 302
+
+
+def test_deactivating_staff_or_merchant_ends_their_sessions(app, client, make_merchant):
+    merchant = make_merchant()
+    login(client, merchant.plain_staff)
+    assert client.get("/merchant/").status_code == 200
+    merchant.plain_staff.active = False
+    db.session.flush()
+    assert client.get("/merchant/").status_code == 302
+    merchant.plain_staff.active, merchant.active = True, False
+    db.session.flush()
+    assert client.get("/merchant/").status_code == 302
+    merchant.active = True
+    db.session.flush()
+    assert client.get("/merchant/").status_code == 200
