@@ -1,8 +1,11 @@
-"""The merchant console in a real browser at a phone's viewport: sign in, type a code, see it."""
+"""The merchant console in a real browser at a phone's viewport: sign in, type or scan a code
+(a fake camera showing the platform's QR), see the answer."""
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from app.benefits import services as benefit_services
@@ -68,4 +71,43 @@ def test_staff_types_a_code_and_sees_the_answer(live_server, shop):
         page.click(".m-item button.m-complete")
         page.wait_for_selector(".m-status-completed")
         page.screenshot(path=str(ARTIFACTS / "merchant-redemptions.png"), full_page=True)
+        browser.close()
+
+
+def _camera_video(token, path):
+    """A few seconds of Y4M video showing the platform's QR of `token`, as a phone camera would."""
+    png = path.with_suffix(".png")
+    subprocess.run(["rsvg-convert", "-b", "white", "-w", "360", "-o", str(png)],
+                   input=codes.qr_svg(token), check=True)
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(Image.open(png).convert("RGB"), (140, 60))
+    y, cb, cr = frame.convert("YCbCr").split()
+    chroma = [c.resize((320, 240)).tobytes() for c in (cb, cr)]
+    with path.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(30):
+            out.write(b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1])
+
+
+def test_staff_scans_a_code_with_the_camera(live_server, shop, tmp_path):
+    token, _expires = codes.issue_credit_code(shop["resident"])
+    db.session.commit()
+    video = tmp_path / "camera.y4m"
+    _camera_video(token, video)
+    camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + camera)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page.goto(f"{live_server}/merchant/login")
+        page.fill("input[name=phone]", shop["phone"])
+        page.fill("input[name=password]", shop["password"])
+        page.click("button[type=submit]")
+        page.wait_for_selector("#verify-form")
+        page.select_option("#benefit", shop["benefit"].code)
+        page.click("#start-camera")
+        # the vendored decoder reads the code from the camera and verifies it without typing
+        page.wait_for_selector("#result.m-granted", timeout=20_000)
+        assert page.input_value("#token") == token
+        assert page.inner_text("#result-name") == "陈*红"
         browser.close()
