@@ -15,16 +15,15 @@ import os
 import random
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
+from scratch_db import create_database, database_url, drop_database  # noqa: E402
 from app.core.time import city_today  # noqa: E402
 
 BARE_SQL = """
@@ -49,25 +48,6 @@ def parse_args():
                         default=os.environ.get("DATABASE_URL",
                                                "postgresql://postgres@127.0.0.1:5432/test"))
     return parser.parse_args()
-
-
-def plain_url(url):
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def create_database(base_url):
-    name = f"bench_rescore_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(plain_url(base_url)).set(database=name)
-    return name, url.render_as_string(hide_password=False)
-
-
-def drop_database(base_url, name):
-    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                     (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def copy_rows(conn, table, columns, lines):
@@ -165,11 +145,10 @@ def main():
     args = parse_args()
     if args.reuse:
         name = args.reuse
-        url = make_url(plain_url(args.database_url)).set(database=name).render_as_string(
-            hide_password=False)
+        url = database_url(args.database_url, name)
         args.keep = True
     else:
-        name, url = create_database(args.database_url)
+        name, url = create_database(args.database_url, "bench_rescore")
         print(f"database {name}: {args.residents:,} residents x {args.records_per} records",
               flush=True)
     try:

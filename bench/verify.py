@@ -23,12 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
 import requests
-from sqlalchemy.engine import make_url
+
+from scratch_db import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,23 +89,6 @@ def parse_args():
                         default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
     return parser.parse_args()
-
-
-def plain_url(url):
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def create_database(base_url):
-    name = f"bench_verify_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(plain_url(base_url)).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(base_url, name):
-    with psycopg.connect(plain_url(base_url), autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def seed(env, args, token_file):
@@ -198,7 +181,7 @@ def parse_wrk(out):
 
 def main():
     args = parse_args()
-    name, url = create_database(args.database_url)
+    name, url = create_database(args.database_url, "bench_verify")
     workdir = Path(tempfile.mkdtemp(prefix="bench-verify-"))
     env = {
         **os.environ,
