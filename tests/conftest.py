@@ -19,7 +19,7 @@ from app.catalogue.services import load_default_scheme
 from app.core.redis import get_redis
 from app.extensions import db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.resident_support", "tests.verification_support"]
 
 TEST_CONFIG = {"TESTING": True, "PASSWORD_HASH_COST": "low", "RATELIMIT_ENABLED": True}
 

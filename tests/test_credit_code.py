@@ -3,14 +3,13 @@ import base64
 import time
 
 import pytest
-from nacl.signing import VerifyKey
+from nacl.signing import SigningKey, VerifyKey
 
+from app.core import crypto
 from app.extensions import db
 from app.verification import codes, keys, tokens
 from app.verification.tokens import InvalidToken
-from tests.verification_support import (fresh_key_cache, client, csrf_token, issue, login,  # noqa: F401
-                                         make_benefit, make_merchant, new_client, svg_to_png,
-                                         zbar_decode)
+from tests.verification_support import csrf_token, issue, login, svg_to_png, zbar_decode
 
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
@@ -88,13 +87,8 @@ def test_jwks_verifies_a_token_signature(app, client, make_resident):
 def test_private_keys_are_encrypted_at_rest(app, make_resident):
     issue(make_resident())
     key = keys.current_key()
-    signing_seed = codes.keys.signer(key)  # noqa: F841 (decrypts)
-    from nacl.signing import SigningKey as Nacl
-
-    from app.core import crypto
-
     seed = bytes.fromhex(crypto.decrypt(key.private_key_enc, "signing_keys.private_key"))
-    assert seed not in key.private_key_enc and bytes(Nacl(seed).verify_key) == key.public_key
+    assert seed not in key.private_key_enc and bytes(SigningKey(seed).verify_key) == key.public_key
 
 
 def test_credit_code_endpoint_needs_a_resident_and_csrf(app, client, make_resident, make_merchant):
@@ -104,7 +98,7 @@ def test_credit_code_endpoint_needs_a_resident_and_csrf(app, client, make_reside
     refused = client.post("/api/v1/me/credit-code")
     assert refused.status_code == 400  # no CSRF token
     staff = make_merchant().plain_staff
-    other = new_client(app)
+    other = app.test_client()
     login(other, staff)
     assert other.post("/api/v1/me/credit-code",
                       headers={"X-CSRFToken": csrf_token(other)}).status_code == 401

@@ -1,10 +1,8 @@
 """The merchant console: staff sign-in, the scan page, today's redemptions and outcome reports."""
-import re
 
 from app.extensions import db
 from app.verification.models import Redemption
-from tests.verification_support import (client, csrf_token, fresh_key_cache, issue,  # noqa: F401
-                                        login, make_benefit, make_merchant, new_client)
+from tests.verification_support import csrf_token, issue, login
 
 
 def _sign_in(client, staff, password=None):

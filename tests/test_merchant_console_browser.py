@@ -15,7 +15,7 @@ from app.extensions import db
 from app.residents.services import register_resident
 from app.verification import codes
 from tests.factories import new_id_number, new_phone
-from tests.verification_support import fresh_key_cache, new_credit_code  # noqa: F401
+from tests.verification_support import new_credit_code
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,7 +15,7 @@ from app.residents.services import register_resident
 from app.verification import codes
 from merchants import OfflineVerifier, VerificationClient
 from tests.factories import new_id_number, new_phone
-from tests.verification_support import fresh_key_cache, new_credit_code, svg_to_png  # noqa: F401
+from tests.verification_support import new_credit_code, svg_to_png
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,7 @@ from app.extensions import db
 from app.records.models import CreditRecord
 from app.verification import redemptions as lifecycle
 from app.verification.models import Redemption
-from tests.verification_support import (fresh_key_cache, bearer, client, issue, make_benefit,  # noqa: F401
-                                        make_merchant, verify)
+from tests.verification_support import bearer, issue, verify
 
 
 def _grant(client, merchant, resident, benefit=None):

@@ -13,7 +13,7 @@ from app.residents.models import Resident
 from app.residents.services import find_resident_by_phone, get_or_create_person
 from app.scoring.models import Score, ScoreHistory
 from tests.factories import new_id_number, new_phone
-from tests.resident_support import form_token, last_code, page_token, sign_in, sms  # noqa: F401
+from tests.resident_support import form_token, last_code, page_token, sign_in
 
 
 def _login(client, phone, password):

@@ -5,8 +5,7 @@ from app.core.redis import get_redis
 from app.extensions import db
 from app.verification import keys
 from app.verification.models import Redemption
-from tests.verification_support import (fresh_key_cache, client, csrf_token, issue, issue_expired, login,  # noqa: F401
-                                        make_benefit, make_merchant, new_client, verify)
+from tests.verification_support import csrf_token, issue, issue_expired, login, verify
 
 
 def test_granted_answer_follows_the_contract(app, client, make_resident, make_merchant):
@@ -248,7 +247,7 @@ def test_resident_sees_the_scan_result_live(app, client, make_resident, make_mer
     resident = make_resident()
     merchant = make_merchant()
     token = issue(resident)
-    resident_client = new_client(app)
+    resident_client = app.test_client()
     login(resident_client, resident)
     assert resident_client.get(f"/api/v1/me/credit-code/{token}/result").get_json()["status"] == "pending"
     verify(client, merchant, token, merchant.benefits[0])

@@ -16,7 +16,7 @@ from app.residents.services import register_resident
 from app.verification import codes
 from app.verification.models import Redemption
 from tests.factories import new_id_number, new_phone
-from tests.verification_support import fresh_key_cache, new_credit_code  # noqa: F401
+from tests.verification_support import new_credit_code
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,6 @@ import subprocess
 import uuid
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from app.benefits import services as benefit_services
 from app.benefits.models import Benefit
@@ -24,18 +22,6 @@ def new_credit_code() -> str:
     return body + uscc.calc_check_digit(body)
 
 
-class FreshClient(FlaskClient):
-    """A test client that forgets the signed-in user between requests.
-
-    The `app` fixture keeps one application context open for the whole test, so flask-login's
-    cached `g._login_user` would otherwise leak from one request (and one client) to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 def clear_caches():
     from app.verification import access, keys, services
 
@@ -51,23 +37,6 @@ def fresh_key_cache():
     clear_caches()
     yield
     clear_caches()
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
-
-
-def new_client(app):
-    app.test_client_class = FreshClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from datetime import timezone
 
 from sqlalchemy import DateTime
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,7 +28,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def is_postgres(session_or_engine) -> bool:
-    bind = getattr(session_or_engine, "bind", None) or session_or_engine.get_bind()
-    return bind.dialect.name == "postgresql"
-
+def conflict_insert(dialect_name):
+    """The backend's INSERT construct, which has `on_conflict_do_nothing` / `_do_update`."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert

@@ -1,5 +1,5 @@
 """Time helpers: all stored times are UTC; dates shown to people are in Asia/Shanghai."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 CITY_TZ = ZoneInfo("Asia/Shanghai")
@@ -12,8 +12,3 @@ def utcnow():
 def city_today():
     """Return today's date in the city's time zone."""
     return datetime.now(CITY_TZ).date()
-
-
-def day_number(d: date) -> int:
-    """Return the day's ordinal, the integer the scoring SQL does its arithmetic on."""
-    return d.toordinal()

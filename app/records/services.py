@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 import marshmallow as ma
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.catalogue.models import RecordType
 from app.catalogue.services import current_scheme, record_type
 from app.core import crypto
 from app.core.audit import audit
+from app.core.db import conflict_insert
 from app.core.errors import ApiError
 from app.core.time import city_today
 from app.extensions import db
@@ -40,8 +40,7 @@ class Outcome:
 
 
 def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+    return conflict_insert(db.session.get_bind().dialect.name)(model)
 
 
 def ingest(department, raw_records, actor=None):

@@ -13,11 +13,11 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.benefits.models import Benefit, merchant_benefits
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit
+from app.core.db import conflict_insert
 from app.core.crypto import decrypt, mask_name
 from app.core.errors import ApiError
 from app.core.http import select_locale
@@ -235,7 +235,7 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
 @cache
 def _redemption_insert(dialect_name):
     """INSERT … ON CONFLICT (token_id) DO NOTHING RETURNING id, built once per dialect."""
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    insert = conflict_insert(dialect_name)
     columns = ("token_id", "person_id", "resident_id", "merchant_id", "benefit_id", "staff_id",
                "status", "granted_at", "note")
     return (insert(Redemption.__table__)
@@ -300,7 +300,7 @@ def stored_replay(merchant_id, key, digest) -> dict | None:
 
 @cache
 def _replay_insert(dialect_name):
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    insert = conflict_insert(dialect_name)
     return (insert(_REPLAYS)
             .on_conflict_do_nothing(index_elements=["merchant_id", "idempotency_key"])
             .returning(_REPLAYS.c.id))
