@@ -16,7 +16,7 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) scripts/run.sh
 
 test: setup
 	$(BIN)/pytest

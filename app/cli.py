@@ -4,10 +4,12 @@
 def register(app):
     from app.catalogue.commands import scheme
     from app.core.commands import audit_group
+    from app.core.job_commands import jobs_group
     from app.demo.commands import demo
     from app.records.commands import records
     from app.scoring.commands import scores
     from app.verification.commands import credit_keys, redemptions
 
-    for command in (scheme, audit_group, demo, records, scores, credit_keys, redemptions):
+    for command in (scheme, audit_group, jobs_group, demo, records, scores, credit_keys,
+                    redemptions):
         app.cli.add_command(command)

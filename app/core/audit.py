@@ -2,13 +2,13 @@
 
 Appending is one INSERT with no lock: entries are stored unsealed, and `seal()` later gives the
 committed ones their place in the chain (`seq`), oldest id first, with `prev_hash` and `hash`.
-Commit order therefore does not matter, and only sealers wait for each other. Sealing runs every
-`SEAL_EVERY` appends of a process, in `flask audit seal` and before `flask audit verify`. The
-database triggers refuse any delete and any change to an entry but sealing it, once.
+Commit order therefore does not matter, and only sealers wait for each other. Sealing runs as a
+scheduled job every minute (app.core.audit_jobs), in `flask audit seal` and before
+`flask audit verify`, never inside a request. The database triggers refuse any delete and any
+change to an entry but sealing it, once.
 """
 import hashlib
 import json
-import threading
 from datetime import datetime
 
 from sqlalchemy import (JSON, BigInteger, Index, Integer, String, bindparam, insert, select,
@@ -20,10 +20,7 @@ from app.core.time import utcnow
 from app.extensions import db
 
 GENESIS = "0" * 64
-SEAL_EVERY = 100  # appends of one process between automatic sealings
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers
-_counter_lock = threading.Lock()
-_unsealed_appends = 0
 
 
 class AuditEntry(db.Model):
@@ -93,19 +90,7 @@ def audit_many(entries) -> list[int]:
     table = AuditEntry.__table__
     ids = db.session.connection().execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    if _due_for_sealing(len(ids)):
-        seal()
     return ids
-
-
-def _due_for_sealing(appended):
-    global _unsealed_appends
-    with _counter_lock:
-        _unsealed_appends += appended
-        due = _unsealed_appends >= SEAL_EVERY
-        if due:
-            _unsealed_appends = 0
-    return due
 
 
 def _lock_chain(session):
