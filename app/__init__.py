@@ -14,6 +14,7 @@ def create_app(config=None, instance_path=None):
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     register_extensions(app)
+    register_domains()
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -24,8 +25,10 @@ def register_extensions(app):
     from app.core import auth  # noqa: F401 - installs the session user loader
     from app.core.http import register_hooks, select_locale
     from app.core.redis import init_redis
+    from app.residents.sms import init_sms
 
     init_redis(app)
+    init_sms(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.login_manager.init_app(app)
@@ -43,27 +46,38 @@ def _migrations_dir():
 
 def _import_models():
     """Every model module, so that metadata and migrations see all tables."""
-    from app.admin import models as _admin  # noqa: F401
     from app.benefits import models as _benefits  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
     from app.core import audit as _audit  # noqa: F401
+    from app.credit_codes import models as _credit_codes  # noqa: F401
     from app.departments import models as _departments  # noqa: F401
+    from app.merchants import models as _merchants  # noqa: F401
     from app.records import models as _records  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
     from app.scoring import models as _scoring  # noqa: F401
     from app.verification import models as _verification  # noqa: F401
 
 
+def register_domains():
+    """Connect each domain to the lower ones' signals and session kinds (idempotent)."""
+    from app import merchants, scoring
+
+    scoring.register()
+    merchants.register()
+
+
 def register_blueprints(app):
-    from app import resident_web, verification
+    from app import merchant_web, resident_web
     from app.catalogue.api import blp as catalogue_api
+    from app.credit_codes.api import jwks_blp
     from app.records.api import blp as records_api
+    from app.verification.api import redemption_blp, verify_blp
     from app.web.views import bp as web
 
-    extensions.api.register_blueprint(catalogue_api)
-    extensions.api.register_blueprint(records_api)
-    verification.register(app, extensions.api)
+    for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp):
+        extensions.api.register_blueprint(blp)
     resident_web.register(app, extensions.api)
+    merchant_web.register(app)
     app.register_blueprint(web)
 
 

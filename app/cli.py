@@ -5,10 +5,11 @@ def register(app):
     from app.catalogue.commands import scheme
     from app.core.commands import audit_group
     from app.core.job_commands import jobs_group
+    from app.credit_codes.commands import credit_keys
     from app.demo.commands import demo
     from app.records.commands import records
     from app.scoring.commands import scores
-    from app.verification.commands import credit_keys, redemptions
+    from app.verification.commands import redemptions
 
     for command in (scheme, audit_group, jobs_group, demo, records, scores, credit_keys,
                     redemptions):

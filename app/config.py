@@ -43,6 +43,7 @@ def load_config(instance_path, overrides=None):
         "OPENAPI_JSON_PATH": "openapi.json",
         "RATELIMIT_HEADERS_ENABLED": True,
         "MERCHANT_DEFAULT_GRACE_DAYS": _env_int("MERCHANT_DEFAULT_GRACE_DAYS", 7),
+        "SMS_SENDER": os.environ.get("SMS_SENDER"),
     }
     for name in SECRET_NAMES:
         if os.environ.get(name):

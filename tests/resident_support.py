@@ -4,9 +4,10 @@ import uuid
 
 import pytest
 
-from app.benefits.models import Benefit, Merchant
+from app.benefits.models import Benefit
+from app.merchants.models import Merchant
 from app.extensions import db
-from app.residents.sms import InMemoryTestSmsSender
+from tests.sms import InMemorySmsSender
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -32,7 +33,7 @@ def page_token(client):
 @pytest.fixture
 def sms(app):
     """Texts go to memory instead of the console for the test."""
-    sender = InMemoryTestSmsSender()
+    sender = InMemorySmsSender()
     previous = app.extensions.get("sms")
     app.extensions["sms"] = sender
     yield sender

@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.admin.models import Operator
-from app.benefits.models import Merchant, MerchantApiKey
+from app.merchants.models import Merchant, MerchantApiKey
 from app.catalogue.services import SCHEMES_DIR, current_scheme
 from app.core.crypto import hash_api_key
 from app.core.passwords import check_password
@@ -162,7 +161,7 @@ def test_import_refuses_unreadable_files(app, runner, tmp_path, make_department)
 def demo_counts():
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (Department, Person, Resident, CreditRecord, Merchant, MerchantApiKey,
-                          Operator, Score)}
+                          Score)}
 
 
 def test_demo_is_idempotent_and_its_credentials_stay_valid(app, runner, monkeypatch):
@@ -189,11 +188,8 @@ def test_demo_is_idempotent_and_its_credentials_stay_valid(app, runner, monkeypa
     assert demo_counts() == counts
     assert json.loads(path.read_text()) == creds
 
-    assert set(creds) >= {"admins", "departments", "residents", "merchants"}
+    assert set(creds) >= {"departments", "residents", "merchants"}
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    admin = creds["admins"][0]
-    operator = db.session.scalar(select(Operator).filter_by(username=admin["username"]))
-    assert check_password(operator.password_hash, admin["password"])
     client = app.test_client()
     for entry in creds["departments"]:
         assert {"code", "name", "api_key"} <= set(entry)

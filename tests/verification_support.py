@@ -4,11 +4,11 @@ import uuid
 
 import pytest
 
-from app.benefits import services as benefit_services
+from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
 from app.core.passwords import hash_password
 from app.extensions import db
-from app.verification import codes
+from app.credit_codes import codes
 
 _CHECK = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -23,12 +23,14 @@ def new_credit_code() -> str:
 
 
 def clear_caches():
-    from app.verification import access, keys, services
+    from app.catalogue import services as catalogue
+    from app.credit_codes import keys
+    from app.merchants import access, services
 
     keys.clear_cache()
     access.api_keys.clear()
     services.offers.clear()
-    services.schemes.clear()
+    catalogue.current_rules_cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -58,11 +60,11 @@ def make_merchant(app, make_benefit):
     """make_merchant(benefits=[Benefit,...]) → merchant with .plain_key and .plain_staff."""
 
     def make(benefits=None, staff_password="Staff-pass1"):
-        merchant = benefit_services.create_merchant(f"测试商户{uuid.uuid4().hex[:6]}", new_credit_code())
+        merchant = merchant_services.create_merchant(f"测试商户{uuid.uuid4().hex[:6]}", new_credit_code())
         merchant.benefits = list(benefits if benefits is not None else [make_benefit()])
-        merchant.plain_key = benefit_services.issue_api_key(merchant, label="test")
+        merchant.plain_key = merchant_services.issue_api_key(merchant, label="test")
         phone = f"13{uuid.uuid4().int % 10**9:09d}"
-        staff = benefit_services.add_staff(merchant, "店员", phone, hash_password(staff_password))
+        staff = merchant_services.add_staff(merchant, "店员", phone, hash_password(staff_password))
         staff.plain_phone, staff.plain_password = phone, staff_password
         merchant.plain_staff = staff
         db.session.flush()
@@ -123,7 +125,7 @@ def issue_expired(resident, seconds_ago=5) -> str:
     import secrets
     import time
 
-    from app.verification import keys, tokens
+    from app.credit_codes import keys, tokens
 
     key = keys.current_key()
     token_id = secrets.token_bytes(8)

@@ -1,1 +1,1 @@
-"""信易+ benefits and the merchants that offer them."""
+"""信易+ benefits and who may use them."""

@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from app.catalogue.models import Dimension, RecordType, Scheme, Tier
+from app.catalogue.rules import Rules, TypeRule
+from app.core.cache import TtlCache
 from app.extensions import db
-from app.scoring.engine import Rules, TypeRule
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
 POLARITIES = ("positive", "negative")
@@ -72,6 +73,7 @@ def publish_scheme(data: dict, make_current=True) -> Scheme:
     if make_current and not scheme.is_current:
         db.session.execute(update(Scheme).values(is_current=False))
         scheme.is_current = True
+        current_rules_cache.clear()
     db.session.flush()
     return scheme
 
@@ -91,6 +93,14 @@ def current_scheme() -> Scheme:
     return scheme
 
 
+current_rules_cache = TtlCache(30)  # None -> Rules of the current scheme
+
+
+def current_rules() -> Rules:
+    """The current scheme's rules for hot paths; a newly published scheme shows within 30 s."""
+    return current_rules_cache.get(None, lambda: rules_for(current_scheme()))
+
+
 def record_type(scheme: Scheme, code: str) -> RecordType | None:
     return db.session.scalar(select(RecordType).filter_by(scheme_id=scheme.id, code=code))
 
@@ -104,6 +114,7 @@ def _rules_from_source(version, scheme_id) -> Rules:
     # published versions never change, so their rules can be kept for the process' lifetime
     scheme = db.session.get(Scheme, scheme_id)
     return Rules(
+        scheme_id=scheme_id,
         version=version,
         base=scheme.base,
         min_score=scheme.min_score,

@@ -1,9 +1,11 @@
 """Column types and helpers shared by every domain's models."""
 from datetime import timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, LargeBinary
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
+
+from app.core import crypto
 
 
 class UTCDateTime(TypeDecorator):
@@ -26,6 +28,24 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class Encrypted(TypeDecorator):
+    """Text stored encrypted (AES-GCM), bound to `context` (the column) so values cannot be
+    moved between columns; reads and writes see plain text."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, context: str):
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else crypto.encrypt(value, self.context)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else crypto.decrypt(bytes(value), self.context)
 
 
 def conflict_insert(dialect_name):

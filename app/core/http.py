@@ -40,6 +40,18 @@ def security_headers(response):
     return response
 
 
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go to next, never an open redirect.
+
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so a path
+    holding any of them (or any other control or space character) is refused, not cleaned.
+    """
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or any(c == "\\" or c.isspace() or not c.isprintable() for c in target)):
+        return default
+    return target
+
+
 def select_locale():
     if not has_request_context():
         return "zh_CN"

@@ -9,9 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from app.admin.models import Operator
-from app.benefits import services as benefit_services
-from app.benefits.models import Benefit, Merchant, MerchantApiKey
+from app.benefits.models import Benefit
 from app.catalogue.models import Scheme
 from app.catalogue.services import load_default_scheme
 from app.core.crypto import hash_api_key, new_api_key
@@ -24,9 +22,11 @@ from app.demo.records import history
 from app.departments.models import Department
 from app.departments.services import create_department
 from app.extensions import db
+from app.merchants import services as merchant_services
+from app.merchants.models import Merchant, MerchantApiKey
 from app.records.services import ingest
 from app.residents.services import find_resident_by_phone, register_resident
-from app.scoring.commands import rescore
+from app.scoring.services import rescore_all
 
 DEPARTMENTS = {
     "tax": "国家税务总局郑州市税务局",
@@ -49,13 +49,12 @@ RESIDENT_COUNT = 200
 @click.command("demo")
 @click.option("--residents", default=RESIDENT_COUNT, show_default=True)
 def demo(residents):
-    """Load demo departments, residents with varied records, merchants and an admin."""
+    """Load demo departments, residents with varied records and merchants."""
     path = Path(current_app.instance_path) / "demo-credentials.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     if db.session.scalar(select(Scheme).filter_by(is_current=True)) is None:
         load_default_scheme(current_app.config["DEFAULT_SCHEME_VERSION"])
     creds = {
-        "admins": [_admin(previous)],
         "departments": _departments(previous),
         "residents": [],
         "merchants": [],
@@ -65,7 +64,7 @@ def demo(residents):
     _records(identities)
     creds["merchants"] = _merchants(previous)
     db.session.commit()
-    click.get_current_context().invoke(rescore, as_of=None, chunk=100_000)
+    rescore_all()
     backfill_history(person_ids, months=12)
     db.session.commit()
     path.write_text(json.dumps(creds, ensure_ascii=False, indent=2))
@@ -73,28 +72,10 @@ def demo(residents):
     _print(creds, path)
 
 
-def _secret(previous_value, stored_hash=None):
-    if previous_value and (stored_hash is None or check_password(stored_hash, previous_value)):
-        return previous_value
-    return secrets.token_urlsafe(9)
-
-
 def _shared_password(previous, group):
     for entry in previous.get(group, []):
         return entry.get("password")
     return secrets.token_urlsafe(9)
-
-
-def _admin(previous):
-    old = (previous.get("admins") or [{}])[0]
-    operator = db.session.scalar(select(Operator).filter_by(username="admin"))
-    password = _secret(old.get("password"), operator.password_hash if operator else None)
-    if operator is None:
-        operator = Operator(username="admin", role="admin", password_hash=hash_password(password))
-        db.session.add(operator)
-    elif not check_password(operator.password_hash, password):
-        operator.password_hash = hash_password(password)
-    return {"username": "admin", "password": password}
 
 
 def _key_for(previous_entries, match, stored_hashes):
@@ -178,16 +159,16 @@ def _merchants(previous):
     for n, spec in enumerate(demo_benefits.MERCHANTS):
         merchant = db.session.scalar(select(Merchant).filter_by(credit_code=spec["credit_code"]))
         if merchant is None:
-            merchant = benefit_services.create_merchant(spec["name"], spec["credit_code"])
+            merchant = merchant_services.create_merchant(spec["name"], spec["credit_code"])
         merchant.benefits = [benefits[c] for c in spec["benefits"]]
         live = {k.key_hash for k in db.session.scalars(
             select(MerchantApiKey).filter_by(merchant_id=merchant.id, revoked_at=None))}
         key = _key_for(previous.get("merchants", []), lambda e: e.get("name") == spec["name"], live)
-        key = key or benefit_services.issue_api_key(merchant, label="demo")
+        key = key or merchant_services.issue_api_key(merchant, label="demo")
         phone = f"137{n:08d}"
-        staff = benefit_services.find_staff_by_phone(phone)
+        staff = merchant_services.find_staff_by_phone(phone)
         if staff is None:
-            benefit_services.add_staff(merchant, f"店员{n + 1}", phone, staff_hash, role="manager")
+            merchant_services.add_staff(merchant, f"店员{n + 1}", phone, staff_hash, role="manager")
         elif not check_password(staff.password_hash, staff_password):
             staff.password_hash = staff_hash
         out.append({"name": spec["name"], "api_key": key, "benefits": spec["benefits"],
@@ -197,8 +178,6 @@ def _merchants(previous):
 
 def _print(creds, path):
     click.echo("\nDemo logins and keys (also in %s):" % path)
-    admin = creds["admins"][0]
-    click.echo(f"  admin            {admin['username']} / {admin['password']}")
     for r in creds["residents"][:3]:
         click.echo(f"  resident         {r['phone']} / {r['password']}  ({r['name']}, {r['profile']})")
     for d in creds["departments"][:2]:

@@ -1,9 +1,9 @@
 """Department credentials."""
-from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core import crypto
+from app.core.auth import bearer_token
 from app.core.errors import ApiError
 from app.departments.models import Department
 from app.extensions import db
@@ -18,10 +18,15 @@ def create_department(code: str, name: str, api_key: str | None = None):
     return department, api_key
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+def get_or_create_department(code: str, name: str) -> Department:
+    department = db.session.scalar(select(Department).filter_by(code=code))
+    if department is None:
+        department, _key = create_department(code, name)
+    return department
+
+
+def departments_by_id(ids) -> dict[int, Department]:
+    return {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(set(ids))))}
 
 
 def authenticated_department() -> Department:

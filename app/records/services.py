@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.catalogue.models import RecordType
 from app.catalogue.services import current_scheme, record_type
-from app.core import crypto
 from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
@@ -16,9 +15,9 @@ from app.core.time import city_today
 from app.extensions import db
 from app.records.models import CreditRecord
 from app.records.schemas import RecordArgs
-from app.residents.models import Person
-from app.residents.services import id_number_index, normalise_id_number
-from app.scoring.services import lock_people, rescore_people
+from app.records.signals import records_changed
+from app.residents.locks import lock_people
+from app.residents.services import id_number_index, normalise_id_number, persons_for
 
 _record_args = RecordArgs()
 
@@ -63,7 +62,7 @@ def ingest(department, raw_records, actor=None):
         seen[values["source_id"]] = [outcome]
         valid.append((outcome, values))
 
-    persons = _persons_for([v for _o, v in valid])
+    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in valid})
     for outcome, values in valid:
         person = persons[values["index"]]
         if person.name != values["name"]:
@@ -91,7 +90,8 @@ def ingest(department, raw_records, actor=None):
     if accepted:
         audit(actor or f"department:{department.code}", "records.accepted", "credit_record",
               data={"department": department.code, "record_ids": accepted})
-        rescore_people({persons[v["index"]].id for o, v in valid if o.status == "accepted"})
+        records_changed.send({persons[v["index"]].id for o, v in valid if o.status == "accepted"},
+                             actor="system")
     return outcomes
 
 
@@ -159,30 +159,6 @@ def _flatten(messages):
     return [str(messages)]
 
 
-def _persons_for(values_list):
-    """Return {blind index: Person} for every record, creating persons in bulk as needed."""
-    wanted = {v["index"]: v for v in values_list}
-    if not wanted:
-        return {}
-    found = _persons_by_index(list(wanted))
-    missing = [
-        {"id_number_enc": crypto.encrypt(v["id_number"], "persons.id_number"),
-         "id_number_index": idx, "name_enc": crypto.encrypt(v["name"], "persons.name")}
-        for idx, v in wanted.items() if idx not in found
-    ]
-    if missing:
-        # another batch may create the same person concurrently: skip and read back
-        db.session.execute(_insert(Person).values(missing)
-                           .on_conflict_do_nothing(index_elements=["id_number_index"]))
-        found.update(_persons_by_index([m["id_number_index"] for m in missing]))
-    return found
-
-
-def _persons_by_index(indexes):
-    persons = db.session.scalars(select(Person).where(Person.id_number_index.in_(indexes)))
-    return {p.id_number_index: p for p in persons}
-
-
 def _row(department_id, person_id, v):
     return {
         "department_id": department_id, "source_id": v["source_id"], "person_id": person_id,
@@ -227,7 +203,7 @@ def revoke(department, source_id) -> CreditRecord:
         audit(f"department:{department.code}", "record.revoked", "credit_record", record.id,
               subject_id=record.person_id, data={"previous_status": previous})
         db.session.flush()
-        rescore_people([record.person_id])
+        records_changed.send({record.person_id}, actor="system")
     return record
 
 
@@ -258,5 +234,5 @@ def correct(department, source_id, changes: dict) -> CreditRecord:
     audit(f"department:{department.code}", "record.corrected", "credit_record", record.id,
           subject_id=record.person_id, data={"before": before, "changes": sorted(changes)})
     db.session.flush()
-    rescore_people([record.person_id])
+    records_changed.send({record.person_id}, actor="system")
     return record

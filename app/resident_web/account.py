@@ -1,29 +1,21 @@
 """Signing in and out, registering with a verified phone, consent, and closing the account."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 
 from app.core.audit import audit
+from app.core.auth import sign_in
 from app.core.crypto import mask_id_number, mask_phone
+from app.core.http import safe_next
 from app.core.passwords import check_password
 from app.extensions import db, limiter
-from app.resident_web.blueprint import bp, current_resident, resident_required, safe_next
+from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import (ActionForm, CloseAccountForm, CodeForm, ConsentForm, LoginForm,
                                     PasswordChangeForm, RegisterForm)
 from app.residents import services
 
 REGISTER_PURPOSE = "register"
 PASSWORD_PURPOSE = "password"
-
-
-def _sign_in(resident):
-    """Rotate the session: nothing from before sign-in survives except the chosen language."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    login_user(resident, fresh=True)
-    session.permanent = False
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,7 +37,7 @@ def login():
             form.form_errors.append(_("The mobile number or the password is wrong."))
             status = 401
         else:
-            _sign_in(resident)
+            sign_in(resident)
             audit(f"resident:{resident.id}", "resident.signed_in", "resident", resident.id,
                   subject_id=resident.person_id)
             db.session.commit()
@@ -197,7 +189,7 @@ def change_password():
     if form.validate_on_submit():
         if services.check_phone_code(PASSWORD_PURPOSE, resident.phone, form.code.data):
             services.change_password(resident, form.password.data)
-            _sign_in(resident)
+            sign_in(resident)
             db.session.commit()
             flash(_("Your password has been changed; other devices have been signed out."),
                   "success")

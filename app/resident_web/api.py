@@ -1,16 +1,30 @@
-"""The signed-in resident's own score as JSON (resident session)."""
-from flask.views import MethodView
-from flask_smorest import Blueprint
+"""The signed-in resident's own data as JSON: score and credit code (resident session)."""
+import json
+import time
+from datetime import datetime, timezone
 
-from app.catalogue.services import current_scheme
+from flask import Response, request, stream_with_context, url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+from redis.exceptions import RedisError
+
+from app.core.errors import ApiError
+from app.core.redis import get_redis
+from app.credit_codes import codes, live
+from app.credit_codes.tokens import InvalidToken
+from app.extensions import db, limiter
 from app.resident_web.blueprint import current_resident, private_pages, resident_required
-from app.resident_web.labels import loc
-from app.resident_web.schemas import MeScoreSchema
-from app.residents.dashboard import current_result
+from app.resident_web.dashboard import score_report
+from app.resident_web.schemas import CreditCodeSchema, MeScoreSchema, ScanResultSchema
+from app.verification.redemptions import result_for_token
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
                 description="The signed-in resident's own data (resident session).")
 blp.after_request(private_pages)
+code_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me/credit-code",
+                     description="A signed-in resident's short-lived credit code.")
 
 
 @blp.route("/score")
@@ -22,19 +36,103 @@ class MyScore(MethodView):
     @blp.alt_response(403, description="The resident has not consented to scoring")
     def get(self):
         """My score and tier, dimension totals and every record's contribution."""
-        scheme = current_scheme()
-        result = current_result(current_resident().person_id)
-        tier = next(t for t in scheme.tiers if t.code == result.tier)
-        return {
-            "score": result.score,
-            "tier": {"code": tier.code, "name": loc(tier)},
-            "as_of": result.as_of,
-            "scheme_version": result.scheme_version,
-            "dimensions": [
-                {"code": d.code, "name": loc(d), "points": result.dimensions.get(d.code, 0)}
-                for d in scheme.dimensions
-            ],
-            "contributions": [{"record_id": c.record_id, "type": c.type, "points": c.points,
-                               "counted": c.counted, "note": c.note}
-                              for c in result.contributions],
-        }
+        return score_report(current_resident().person_id)
+
+
+def _resident_key():
+    return f"resident:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+def _signed_in():
+    resident = current_resident()
+    if resident is None:
+        raise ApiError(401, "unauthorized", _("Please sign in first."))
+    return resident
+
+
+@code_blp.route("")
+class CreditCode(MethodView):
+    decorators = [limiter.limit("12/minute", key_func=_resident_key)]
+
+    @code_blp.response(200, CreditCodeSchema)
+    @code_blp.alt_response(401, description="Not signed in as a resident")
+    def post(self):
+        """Issue a fresh 60-second credit code; the QR image at `qr_svg_url` encodes `token`."""
+        token, expires_at = codes.issue_credit_code(_signed_in())
+        db.session.commit()  # the first code ever creates the signing key
+        return {"token": token, "expires_at": expires_at,
+                "qr_svg_url": url_for("credit_code.qr_svg", token=token)}
+
+
+def _own_token(token):
+    """Check that the token is genuine and belongs to the signed-in resident (404 otherwise)."""
+    resident = _signed_in()
+    try:
+        checked = codes.check_token(token)
+    except InvalidToken:
+        checked = None
+    if checked is None or checked.resident_id != resident.id:
+        raise ApiError(404, "not_found", _("There is no such credit code."))
+    return checked
+
+
+@code_blp.route("/<string:token>.svg")
+@code_blp.alt_response(404, description="Not this resident's code")
+def qr_svg(token):
+    """The credit code as an SVG QR code (error correction Q), only for its own resident."""
+    _own_token(token)
+    return Response(codes.qr_svg(token), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, no-store"})
+
+
+@code_blp.route("/<string:token>/result")
+@code_blp.response(200, ScanResultSchema)
+def scan_result(token):
+    """Poll after showing the code: `pending` until a merchant scans it, then the decision."""
+    checked = _own_token(token)
+    token_id = checked.claims.token_id_hex
+    result = live.latest(token_id) or result_for_token(token_id) or {"status": "pending"}
+    result["expires_at"] = datetime.fromtimestamp(checked.claims.expires, timezone.utc)
+    return result
+
+
+@code_blp.route("/<string:token>/events")
+def scan_events(token):
+    """The scan result as a server-sent event (`event: result`), pushed through Redis pub/sub.
+
+    The stream ends with the first result or when the code expires; polling `/result` is the
+    fallback (and the better choice behind sync workers).
+    """
+    checked = _own_token(token)
+    token_id, deadline = checked.claims.token_id_hex, checked.claims.expires + 5
+    first = live.latest(token_id) or result_for_token(token_id)
+    try:
+        pubsub = None if first else get_redis().pubsub(ignore_subscribe_messages=True)
+        if pubsub is not None:
+            pubsub.subscribe(live.channel(token_id))
+            first = live.latest(token_id)  # a result published just before subscribing
+    except RedisError:
+        pubsub = None
+
+    def stream():
+        yield "retry: 1500\n\n"
+        result = first
+        try:
+            while result is None and pubsub is not None and time.time() < deadline:
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    result = json.loads(message["data"])
+                else:
+                    yield ": keep-alive\n\n"
+        except RedisError:
+            result = None
+        finally:
+            if pubsub is not None:
+                pubsub.close()
+        if result is not None:
+            yield f"event: result\ndata: {json.dumps(result, ensure_ascii=False)}\n\n"
+        else:
+            yield "event: timeout\ndata: {}\n\n"
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -19,13 +19,6 @@ def private_pages(response):
     return response
 
 
-def safe_next(target: str | None, default="/") -> str:
-    """A same-site path to go to after signing in, never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
-
-
 def current_resident():
     """The signed-in resident (the account object itself, not the proxy), or None."""
     if user_kind(current_user) != "resident":

@@ -2,11 +2,11 @@
 from flask import redirect, render_template, url_for
 
 from app.core.time import utcnow
+from app.credit_codes import codes
 from app.extensions import db, limiter
-from app.resident_web import charts
+from app.resident_web import charts, dashboard
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import ActionForm
-from app.residents import dashboard
 from app.scoring.services import serious_record_in_force
 
 
@@ -51,9 +51,9 @@ def explained():
 def benefits():
     person_id = current_resident().person_id
     result = dashboard.current_result(person_id)
-    return render_template("resident/benefits.html", result=result,
-                           groups=dashboard.benefit_groups(person_id, result),
-                           serious=serious_record_in_force(person_id))
+    serious = serious_record_in_force(person_id)
+    return render_template("resident/benefits.html", result=result, serious=serious,
+                           groups=dashboard.benefit_groups(person_id, result, serious))
 
 
 @bp.get("/credit-code")
@@ -61,8 +61,6 @@ def benefits():
 @limiter.limit("20 per minute")
 def credit_code():
     """A fresh code rendered by the server; the page script refreshes it and shows scans live."""
-    from app.verification import codes  # the token service of the verification domain
-
     resident = current_resident()
     token, expires_at = codes.issue_credit_code(resident)
     db.session.commit()  # the first code ever creates the signing key

@@ -1,15 +1,17 @@
-"""Serialising the resident's own score (`GET /api/v1/me/score`)."""
+"""Serialising the resident's own score and credit code (`/api/v1/me/...`)."""
 import marshmallow as ma
+
+from app.resident_web.labels import loc
 
 
 class MyTierSchema(ma.Schema):
     code = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
+    name = ma.fields.Function(loc, required=True)
 
 
 class MyDimensionSchema(ma.Schema):
-    code = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
+    code = ma.fields.String(required=True, attribute="dimension.code")
+    name = ma.fields.Function(lambda total: loc(total.dimension), required=True)
     points = ma.fields.Integer(required=True)
 
 
@@ -24,9 +26,26 @@ class MyContributionSchema(ma.Schema):
 
 
 class MeScoreSchema(ma.Schema):
-    score = ma.fields.Integer(required=True)
+    score = ma.fields.Integer(required=True, attribute="result.score")
     tier = ma.fields.Nested(MyTierSchema, required=True)
-    as_of = ma.fields.Date(required=True)
-    scheme_version = ma.fields.String(required=True)
+    as_of = ma.fields.Date(required=True, attribute="result.as_of")
+    scheme_version = ma.fields.String(required=True, attribute="result.scheme_version")
     dimensions = ma.fields.List(ma.fields.Nested(MyDimensionSchema), required=True)
-    contributions = ma.fields.List(ma.fields.Nested(MyContributionSchema), required=True)
+    contributions = ma.fields.List(ma.fields.Nested(MyContributionSchema), required=True,
+                                   attribute="result.contributions")
+
+
+class CreditCodeSchema(ma.Schema):
+    token = ma.fields.String(required=True)
+    expires_at = ma.fields.DateTime(required=True)
+    qr_svg_url = ma.fields.String(required=True)
+
+
+class ScanResultSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["pending", "scanned"]})
+    decision = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    benefit = ma.fields.Dict(allow_none=True)
+    merchant = ma.fields.String(allow_none=True)
+    at = ma.fields.String(allow_none=True)
+    expires_at = ma.fields.DateTime()

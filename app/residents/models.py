@@ -2,11 +2,11 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core import crypto
-from app.core.db import UTCDateTime
+from app.core.crypto import mask_name
+from app.core.db import Encrypted, UTCDateTime
 from app.core.time import utcnow
 from app.extensions import db
 
@@ -17,9 +17,9 @@ class Person(db.Model):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number: Mapped[str] = mapped_column("id_number_enc", Encrypted("persons.id_number"))
     id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
-    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    name: Mapped[str] = mapped_column("name_enc", Encrypted("persons.name"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     resident: Mapped["Resident | None"] = relationship(back_populates="person")
@@ -28,16 +28,8 @@ class Person(db.Model):
         return f"<Person {self.id}>"
 
     @property
-    def id_number(self):
-        return crypto.decrypt(self.id_number_enc, "persons.id_number")
-
-    @property
-    def name(self):
-        return crypto.decrypt(self.name_enc, "persons.name")
-
-    @property
     def masked_name(self):
-        return crypto.mask_name(self.name)
+        return mask_name(self.name)
 
 
 class Resident(UserMixin, db.Model):
@@ -47,7 +39,7 @@ class Resident(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
-    phone_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone: Mapped[str] = mapped_column("phone_enc", Encrypted("residents.phone"))
     phone_index: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -55,7 +47,6 @@ class Resident(UserMixin, db.Model):
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # bumped by "sign out everywhere": sessions carrying an older epoch are rejected
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
-    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # a closed account keeps its row (redemptions and access logs refer to it) without the
     # phone, password, consent or score
@@ -68,7 +59,3 @@ class Resident(UserMixin, db.Model):
 
     def get_id(self):
         return f"resident:{self.id}:{self.session_epoch}"
-
-    @property
-    def phone(self):
-        return crypto.decrypt(self.phone_enc, "residents.phone")

@@ -5,18 +5,19 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from stdnum.cn import ric
 
 from app.core import crypto
 from app.core.audit import audit
+from app.core.db import conflict_insert
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
 from app.extensions import db
 from app.residents import guard
 from app.residents.models import Person, Resident
+from app.residents.signals import account_closed, consent_given
 from app.residents.sms import sms_sender
-from app.scoring.services import rescore_person
 
 
 def normalise_id_number(value: str) -> str:
@@ -41,16 +42,40 @@ def find_person(id_number: str) -> Person | None:
 
 def get_or_create_person(id_number: str, name: str) -> Person:
     """Return the person with this (normalised) ID number, creating them if new."""
-    person = find_person(id_number)
-    if person is None:
-        person = Person(
-            id_number_enc=crypto.encrypt(id_number, "persons.id_number"),
-            id_number_index=id_number_index(id_number),
-            name_enc=crypto.encrypt(name, "persons.name"),
-        )
-        db.session.add(person)
-        db.session.flush()
-    return person
+    return persons_for({id_number_index(id_number): (id_number, name)})[id_number_index(id_number)]
+
+
+def persons_for(identities: dict) -> dict:
+    """{blind index: Person} for {blind index: (ID number, name)}, creating the missing ones
+    in bulk (a concurrent batch may create the same person: it is skipped and read back)."""
+    if not identities:
+        return {}
+    found = _persons_by_index(list(identities))
+    missing = [{"id_number": id_number, "id_number_index": index, "name": name}
+               for index, (id_number, name) in identities.items() if index not in found]
+    if missing:
+        insert = conflict_insert(db.session.get_bind().dialect.name)
+        db.session.execute(insert(Person).values(missing)
+                           .on_conflict_do_nothing(index_elements=["id_number_index"]))
+        found.update(_persons_by_index([m["id_number_index"] for m in missing]))
+    return found
+
+
+def _persons_by_index(indexes):
+    persons = db.session.scalars(select(Person).where(Person.id_number_index.in_(indexes)))
+    return {p.id_number_index: p for p in persons}
+
+
+def masked_names(person_ids) -> dict[int, str]:
+    """{person id: masked name} in one query (lists shown to merchants)."""
+    rows = db.session.execute(select(Person.id, Person.name).where(Person.id.in_(set(person_ids))))
+    return {person_id: crypto.mask_name(name) for person_id, name in rows}
+
+
+def open_account(resident_id: int) -> Resident | None:
+    """The account with this id unless it was closed (the session loader)."""
+    resident = db.session.get(Resident, resident_id)
+    return resident if resident is not None and resident.closed_at is None else None
 
 
 def find_resident_by_phone(phone: str) -> Resident | None:
@@ -60,7 +85,7 @@ def find_resident_by_phone(phone: str) -> Resident | None:
 def new_resident(person: Person, phone: str, password_hash: str) -> Resident:
     resident = Resident(
         person=person,
-        phone_enc=crypto.encrypt(phone, "residents.phone"),
+        phone=phone,
         phone_index=phone_index(phone),
         password_hash=password_hash,
     )
@@ -158,7 +183,7 @@ def finish_registration(handle: str) -> Resident:
     guard.drop(f"registration:{handle}")
     audit(f"resident:{resident.id}", "resident.registered", "resident", resident.id,
           subject_id=resident.person_id, data={"consent_version": CONSENT_VERSION})
-    rescore_person(resident.person_id, actor=f"resident:{resident.id}")
+    consent_given.send(resident.person_id, actor=f"resident:{resident.id}")
     return resident
 
 
@@ -199,7 +224,7 @@ def give_consent(resident: Resident) -> None:
     resident.consented_at, resident.consent_version = utcnow(), CONSENT_VERSION
     audit(f"resident:{resident.id}", "resident.consented", "resident", resident.id,
           subject_id=resident.person_id, data={"consent_version": CONSENT_VERSION})
-    rescore_person(resident.person_id, actor=f"resident:{resident.id}")
+    consent_given.send(resident.person_id, actor=f"resident:{resident.id}")
 
 
 def change_password(resident: Resident, password: str) -> None:
@@ -220,7 +245,7 @@ def sign_out_everywhere(resident: Resident) -> None:
 
 def _reopen(resident: Resident, phone: str, password_hash: str) -> Resident:
     """Give a closed account back to its person, with a new phone, password and consent."""
-    resident.phone_enc = crypto.encrypt(phone, "residents.phone")
+    resident.phone = phone
     resident.phone_index = phone_index(phone)
     resident.password_hash = password_hash
     resident.consented_at, resident.consent_version = utcnow(), CONSENT_VERSION
@@ -238,14 +263,11 @@ def close_account(resident: Resident) -> None:
     The person and their public records stay, and so does the account row as a tombstone, since
     redemptions and access logs refer to it.
     """
-    from app.scoring.models import Score, ScoreHistory
-
     person_id = resident.person_id
-    db.session.execute(delete(ScoreHistory).where(ScoreHistory.person_id == person_id))
-    db.session.execute(delete(Score).where(Score.person_id == person_id))
+    account_closed.send(person_id)
     resident.closed_at = utcnow()
     resident.consented_at = resident.consent_version = resident.phone_verified_at = None
-    resident.phone_enc = crypto.encrypt("", "residents.phone")
+    resident.phone = ""
     resident.phone_index = crypto.blind_index(f"closed:{resident.id}", "residents.closed")
     resident.password_hash = CLOSED_PASSWORD
     resident.session_epoch = (resident.session_epoch or 0) + 1

@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, text
 
+from app.catalogue.rules import Rules
 from app.extensions import db
 
 _DIALECT_SQL = {
@@ -94,29 +95,12 @@ ON CONFLICT (person_id, day) DO UPDATE SET score = excluded.score, tier = exclud
 """
 
 _UPSERT = """
-INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, breakdown,
-                    computed_at)
-SELECT person_id, score, tier, :version, :as_of, dims, NULL, {now} FROM changed_scores WHERE true
+INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, computed_at)
+SELECT person_id, score, tier, :version, :as_of, dims, {now} FROM changed_scores WHERE true
 ON CONFLICT (person_id) DO UPDATE SET
     score = excluded.score, tier = excluded.tier, scheme_version = excluded.scheme_version,
-    as_of = excluded.as_of, dimensions = excluded.dimensions, breakdown = NULL,
-    computed_at = excluded.computed_at
+    as_of = excluded.as_of, dimensions = excluded.dimensions, computed_at = excluded.computed_at
 """
-
-
-@dataclass(frozen=True)
-class SchemeParams:
-    scheme_id: int
-    version: str
-    base: int
-    min_score: int
-    max_score: int
-    dimensions: tuple[tuple[str, int, int], ...]  # (code, floor, cap) in display order
-    tiers: tuple[tuple[str, int], ...]  # (code, min_score), highest first
-
-    @property
-    def dimension_codes(self):
-        return tuple(code for code, _floor, _cap in self.dimensions)
 
 
 @dataclass(frozen=True)
@@ -127,7 +111,7 @@ class Change:
     moved: bool  # the score or tier changed (not only a dimension total or the scheme)
 
 
-def rescore(params: SchemeParams, as_of: date, *, person_range=None, person_ids=None,
+def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
             changes=None) -> int:
     """Recompute the scores of consenting residents in a range or set of persons.
 

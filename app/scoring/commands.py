@@ -2,12 +2,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from app.core.audit import audit
+from app.catalogue.services import current_scheme
 from app.core.time import city_today
 from app.extensions import db
 from app.residents.models import Person
-from app.scoring import batch
-from app.scoring.services import lock_range, scheme_params
+from app.scoring.services import rescore_all
 
 scores = AppGroup("scores", help="Scores.")
 
@@ -18,17 +17,8 @@ scores = AppGroup("scores", help="Scores.")
 def rescore(as_of, chunk):
     """Recompute every resident's score, set-based, one committed chunk of persons at a time."""
     day = as_of.date() if as_of else city_today()
-    params = scheme_params()
-    last = db.session.scalar(select(func.max(Person.id))) or 0
-    written = 0
-    with click.progressbar(range(0, last + 1, chunk), label="rescoring",
-                           item_show_func=lambda lo: lo and f"from person {lo}") as bar:
-        for lo in bar:
-            lock_range(lo, lo + chunk)
-            written += batch.rescore(params, day, person_range=(lo, lo + chunk))
-            db.session.commit()
-    audit("cli", "scores.rescored", "scheme", params.version,
-          data={"as_of": day.isoformat(), "scores": written})
-    db.session.commit()
-    click.echo(f"rescored everyone as of {day} under scheme {params.version}: "
+    persons = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
+    with click.progressbar(length=persons, label="rescoring") as bar:
+        written = rescore_all(day, chunk, progress=bar.update)
+    click.echo(f"rescored everyone as of {day} under scheme {current_scheme().version}: "
                f"{written} scores changed")

@@ -8,28 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-
-@dataclass(frozen=True)
-class TypeRule:
-    code: str
-    dimension: str
-    points: int  # signed: negative for negative records
-    full_days: int
-    fade_days: int
-    cap_per_year: int | None = None
-    severity: str | None = None
-    state: bool = False  # an ongoing state (e.g. on a court list) counts in full until it ends
-
-
-@dataclass(frozen=True)
-class Rules:
-    version: str
-    base: int
-    min_score: int
-    max_score: int
-    dimensions: tuple[tuple[str, int, int], ...]  # (code, floor, cap) in display order
-    tiers: tuple[tuple[str, int], ...]  # (code, min_score), highest first
-    types: dict[str, TypeRule]
+from app.catalogue.rules import Rules, TypeRule
 
 
 @dataclass(frozen=True)
@@ -170,12 +149,3 @@ def _apply_year_cap(items, cap):
             item.counted, item.note = False, "capped"
         elif take < wanted:
             item.note = "partly_capped"
-
-
-def has_serious_in_force(facts, rules: Rules) -> bool:
-    """True if an active, unended serious negative record stands (a legal list, not a score)."""
-    return any(
-        f.status == "active" and f.ended is None
-        and (rule := rules.types.get(f.type)) is not None and rule.severity == "serious"
-        for f in facts
-    )

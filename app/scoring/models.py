@@ -14,7 +14,7 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Score(db.Model):
-    """A person's current score with its dimension totals and, when single-computed, breakdown."""
+    """A person's current score with its dimension totals."""
 
     __tablename__ = "scores"
 
@@ -24,9 +24,6 @@ class Score(db.Model):
     scheme_version: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
     dimensions: Mapped[dict] = mapped_column(JSONDocument)
-    # every record's contribution and the caps applied; the nightly batch writes totals only and
-    # clears it, and it is filled again (reproducibly) the next time the person's score is computed
-    breakdown: Mapped[dict | None] = mapped_column(JSONDocument)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self):

@@ -1,31 +1,17 @@
-"""Signing keys for credit codes, redemptions of benefits and replayable verification answers."""
+"""Redemptions of benefits and replayable verification answers."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.benefits.models import Benefit
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
 from app.extensions import db
+from app.merchants.models import Merchant
+from app.residents.models import Person
 
 STATUSES = ("granted", "completed", "defaulted", "cancelled")
-
-
-class SigningKey(db.Model):
-    """An Ed25519 key that signs credit codes; the private half is encrypted at rest."""
-
-    __tablename__ = "signing_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kid: Mapped[str] = mapped_column(String(8), unique=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # set when a newer key takes over; tokens it signed keep verifying until they expire
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    def __repr__(self):
-        return f"<SigningKey {self.kid}>"
 
 
 class Redemption(db.Model):
@@ -56,8 +42,9 @@ class Redemption(db.Model):
     record_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
 
-    benefit = relationship("Benefit")
-    merchant = relationship("Merchant")
+    benefit: Mapped[Benefit] = relationship()
+    merchant: Mapped[Merchant] = relationship()
+    person: Mapped[Person] = relationship()
 
     def __repr__(self):
         return f"<Redemption {self.id} {self.status}>"

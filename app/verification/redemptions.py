@@ -10,30 +10,25 @@ from datetime import datetime, time as dtime, timedelta, timezone
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from app.benefits.models import Benefit
 from app.core.audit import audit
 from app.core.errors import ApiError
 from app.core.time import CITY_TZ, utcnow
 from app.departments.models import Department
-from app.departments.services import create_department
+from app.departments.services import get_or_create_department
 from app.extensions import db
 from app.records.services import ingest
-from app.residents.models import Person
 from app.verification.models import Redemption
+from app.verification.services import benefit_name
 
 PLATFORM_DEPARTMENT = ("xinyi_platform", "信用郑州信易+平台")
-ACTIONS = ("complete", "default", "cancel")
 _TARGET = {"complete": "completed", "default": "defaulted", "cancel": "cancelled"}
 
 
 def platform_department() -> Department:
     """The platform itself, as the department that reports redemption outcomes."""
-    code, name = PLATFORM_DEPARTMENT
-    department = db.session.scalar(select(Department).filter_by(code=code))
-    if department is None:
-        department, _key = create_department(code, name)
-    return department
+    return get_or_create_department(*PLATFORM_DEPARTMENT)
 
 
 def for_merchant(merchant, redemption_id) -> Redemption:
@@ -45,14 +40,27 @@ def for_merchant(merchant, redemption_id) -> Redemption:
 
 
 def list_for_merchant(merchant, day=None) -> list[Redemption]:
-    """The merchant's redemptions granted on a city day (today by default), newest first."""
+    """The merchant's redemptions granted on a city day (today by default), newest first,
+    with their benefits and persons loaded (three queries however many there are)."""
     day = day or utcnow().astimezone(CITY_TZ).date()
     start = datetime.combine(day, dtime(0), CITY_TZ).astimezone(timezone.utc)
     return list(db.session.scalars(
         select(Redemption).where(Redemption.merchant_id == merchant.id,
                                  Redemption.granted_at >= start,
                                  Redemption.granted_at < start + timedelta(days=1))
+        .options(selectinload(Redemption.benefit), selectinload(Redemption.person))
         .order_by(Redemption.id.desc())))
+
+
+def result_for_token(token_id: str) -> dict | None:
+    """A granted scan of this token as the resident's page shows it, or None. Granted scans are
+    in the database, so the page still learns of them with Redis down."""
+    redemption = db.session.scalar(select(Redemption).filter_by(token_id=token_id))
+    if redemption is None:
+        return None
+    return {"status": "scanned", "decision": "granted", "reason": None,
+            "benefit": {"code": redemption.benefit.code, "name": benefit_name(redemption.benefit)},
+            "merchant": redemption.merchant.name, "at": redemption.granted_at.isoformat()}
 
 
 def _open_default(redemption) -> bool:
@@ -87,8 +95,7 @@ def report(caller, redemption, action, note="") -> Redemption:
 
 
 def _record(redemption, rtype, occurred: datetime):
-    benefit = db.session.get(Benefit, redemption.benefit_id)
-    person = db.session.get(Person, redemption.person_id)
+    benefit, person = redemption.benefit, redemption.person
     payload = {"source_id": f"redemption-{redemption.id}-{rtype}", "id_number": person.id_number,
                "name": person.name, "type": rtype,
                "occurred_at": occurred.astimezone(CITY_TZ).date().isoformat(),
@@ -101,8 +108,7 @@ def _record(redemption, rtype, occurred: datetime):
 
 
 def _fulfilment_record(redemption):
-    benefit = db.session.get(Benefit, redemption.benefit_id)
-    rtype = "deposit_free_completed" if benefit.deposit_free else "merchant_fulfilment"
+    rtype = "deposit_free_completed" if redemption.benefit.deposit_free else "merchant_fulfilment"
     _record(redemption, rtype, redemption.completed_at)
 
 
@@ -120,13 +126,3 @@ def process_defaults(now: datetime | None = None) -> int:
     db.session.flush()
     return len(due)
 
-
-def process_defaults_job():
-    """RQ entry point: run in an app context and commit."""
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        count = process_defaults()
-        db.session.commit()
-    return count

@@ -1,36 +1,7 @@
-"""Request and response shapes of the credit-code, verification and redemption APIs."""
+"""Request and response shapes of the verification and redemption APIs."""
 import marshmallow as ma
 
-from app.verification.services import REASONS
-
-
-class JwkSchema(ma.Schema):
-    kty = ma.fields.String(metadata={"example": "OKP"})
-    crv = ma.fields.String(metadata={"example": "Ed25519"})
-    kid = ma.fields.String()
-    x = ma.fields.String()
-    use = ma.fields.String()
-    alg = ma.fields.String()
-
-
-class JwksSchema(ma.Schema):
-    keys = ma.fields.List(ma.fields.Nested(JwkSchema))
-
-
-class CreditCodeSchema(ma.Schema):
-    token = ma.fields.String(required=True)
-    expires_at = ma.fields.DateTime(required=True)
-    qr_svg_url = ma.fields.String(required=True)
-
-
-class ScanResultSchema(ma.Schema):
-    status = ma.fields.String(metadata={"enum": ["pending", "scanned"]})
-    decision = ma.fields.String(allow_none=True)
-    reason = ma.fields.String(allow_none=True)
-    benefit = ma.fields.Dict(allow_none=True)
-    merchant = ma.fields.String(allow_none=True)
-    at = ma.fields.String(allow_none=True)
-    expires_at = ma.fields.DateTime()
+from app.verification.services import REASONS, benefit_name
 
 
 class VerificationArgs(ma.Schema):
@@ -59,11 +30,16 @@ class OutcomeArgs(ma.Schema):
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
 
+class RedeemedBenefitSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.Function(benefit_name)
+
+
 class RedemptionSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
-    benefit = ma.fields.Nested(BenefitRefSchema)
-    resident = ma.fields.Nested(MaskedResidentSchema)
+    benefit = ma.fields.Nested(RedeemedBenefitSchema)
+    resident = ma.fields.Nested(MaskedResidentSchema, attribute="person")
     granted_at = ma.fields.DateTime()
     completed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)

@@ -1,4 +1,7 @@
+"""Pages and endpoints shared by every part of the site: health, language, errors."""
 from flask import Blueprint, jsonify, redirect, request, session, url_for
+
+from app.core.http import safe_next
 
 bp = Blueprint("web", __name__)
 
@@ -12,9 +15,4 @@ def health():
 def switch_language(code):
     if code in ("zh_CN", "en"):
         session["lang"] = code
-    target = request.args.get("next", "")
-    # only same-site paths, never an open redirect
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("resident.home")
-    return redirect(target)
-
+    return redirect(safe_next(request.args.get("next"), url_for("resident.home")))

@@ -1,0 +1,10 @@
+"""Residents' credit codes (DESIGN §4, §10): signing keys, tokens, QR images, the JWKS and the
+live scan result a resident's page shows.
+
+- `codes.issue_credit_code(resident) -> (token, expires_at)`: a fresh Ed25519-signed token (140
+  characters of base32, QR alphanumeric mode, version ≤ 8 at level Q). The caller commits (the
+  very first code creates the signing key).
+- `codes.check_token(text) -> CheckedToken`: signature, resident and expiry of a token.
+- `live.publish(token_id, result)` / `live.latest(token_id)`: the scan result, through Redis.
+- `GET /.well-known/jwks.json`; CLI `flask credit-keys rotate|list`.
+"""

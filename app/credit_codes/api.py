@@ -1,0 +1,15 @@
+"""The public keys that verify credit codes."""
+from flask_smorest import Blueprint
+
+from app.credit_codes import keys
+from app.credit_codes.schemas import JwksSchema
+
+jwks_blp = Blueprint("jwks", __name__, url_prefix="/.well-known",
+                     description="Public keys that verify credit codes.")
+
+
+@jwks_blp.route("/jwks.json")
+@jwks_blp.response(200, JwksSchema)
+def jwks():
+    """Ed25519 public keys (JWK, `OKP`) of every key whose credit codes may still be live."""
+    return keys.jwks(), 200, {"Cache-Control": "public, max-age=60"}

@@ -1,0 +1,69 @@
+"""Issuing and reading residents' credit codes."""
+import base64
+import hashlib
+import io
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import qrcode
+import qrcode.image.svg
+from qrcode.util import MODE_ALPHA_NUM, QRData
+from flask import current_app
+
+from app.credit_codes import keys, tokens
+from app.residents.models import Resident
+
+# a fixed mask skips qrcode's trial of all eight (several milliseconds per code)
+QR_MASK = 4
+
+
+def _subject_secret() -> bytes:
+    base = base64.b64decode(current_app.config["BLIND_INDEX_KEY"])
+    return hashlib.sha256(b"credit-code-subject:" + base).digest()
+
+
+def issue_credit_code(resident: Resident) -> tuple[str, datetime]:
+    """Return a fresh signed token for the resident and when it expires (60 s by default)."""
+    key = keys.current_key()
+    expires = int(time.time()) + keys.token_ttl()
+    token_id = secrets.token_bytes(8)
+    subject = tokens.mask_subject(_subject_secret(), resident.id, token_id)
+    token = tokens.encode(key.kid, expires, token_id, subject, keys.signer(key))
+    return token, datetime.fromtimestamp(expires, timezone.utc)
+
+
+@dataclass(frozen=True)
+class CheckedToken:
+    claims: tokens.Claims
+    resident_id: int
+    expired: bool
+
+
+def check_token(text: str, now: float | None = None) -> CheckedToken:
+    """Parse and verify a token's signature; raise InvalidToken if it is not genuine."""
+    claims = tokens.decode(text)
+    if not keys.signature_valid(claims):
+        raise tokens.InvalidToken("bad signature")
+    resident_id = tokens.unmask_subject(_subject_secret(), claims.subject, claims.token_id)
+    expired = claims.expires <= (now if now is not None else time.time())
+    return CheckedToken(claims, resident_id, expired)
+
+
+def qr_svg(token: str) -> bytes:
+    """An SVG QR code holding exactly `token` in alphanumeric mode at error correction Q."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, box_size=10, border=4,
+                       mask_pattern=QR_MASK, image_factory=qrcode.image.svg.SvgPathImage)
+    qr.add_data(QRData(token.encode(), mode=MODE_ALPHA_NUM))
+    qr.make(fit=True)
+    out = io.BytesIO()
+    qr.make_image().save(out)
+    return out.getvalue()
+
+
+def qr_version(token: str) -> int:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, mask_pattern=QR_MASK)
+    qr.add_data(QRData(token.encode(), mode=MODE_ALPHA_NUM))
+    qr.make(fit=True)
+    return qr.version

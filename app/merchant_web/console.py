@@ -1,0 +1,107 @@
+"""The merchant console: a mobile web page where staff sign in, scan or type a credit code,
+see the answer, and report the outcome of today's redemptions."""
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import logout_user
+
+from app.core.audit import audit
+from app.core.auth import sign_in
+from app.core.errors import ApiError
+from app.core.http import safe_next
+from app.extensions import db, limiter
+from app.merchants.access import MerchantCaller, current_staff
+from app.merchants.services import authenticate_staff
+from app.verification import redemptions as lifecycle
+from app.verification.services import benefit_name
+
+bp = Blueprint("merchant", __name__, url_prefix="/merchant")
+
+
+def reason_texts():
+    return {
+        "granted": _("Granted"),
+        "denied": _("Denied"),
+        "expired": _("The code has expired: ask the resident to refresh it."),
+        "already_used": _("This code has already been used."),
+        "invalid": _("This is not a genuine 信易+ credit code."),
+        "not_eligible": _("The resident is not eligible for this benefit now."),
+        "not_offered": _("Your shop does not offer this benefit."),
+        "limit_reached": _("The resident has used this benefit as often as allowed for now."),
+        "error": _("The check failed; please try again."),
+        "network": _("No connection; please try again."),
+    }
+
+
+def staff_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_staff() is None:
+            return redirect(url_for("merchant.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+def login():
+    if current_staff() is not None:
+        return redirect(url_for("merchant.scan"))
+    error, status = None, 200
+    if request.method == "POST":
+        staff = authenticate_staff(request.form.get("phone", "").strip(),
+                                   request.form.get("password", ""))
+        if staff is None:
+            error, status = _("The mobile number or the password is wrong."), 401
+        else:
+            sign_in(staff)
+            audit(f"staff:{staff.id}", "staff.signed_in", "merchant_staff", staff.id,
+                  data={"merchant_id": staff.merchant_id})
+            db.session.commit()
+            target = safe_next(request.args.get("next"), url_for("merchant.scan"))
+            return redirect(target if target.startswith("/merchant") else url_for("merchant.scan"))
+    return render_template("merchant/login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("merchant.login"))
+
+
+@bp.get("/")
+@staff_required
+def scan():
+    staff = current_staff()
+    benefits = [{"code": b.code, "name": benefit_name(b)} for b in staff.merchant.benefits if b.active]
+    return render_template("merchant/scan.html", staff=staff, benefits=benefits,
+                           texts=reason_texts())
+
+
+@bp.get("/redemptions")
+@staff_required
+def redemptions():
+    staff = current_staff()
+    return render_template("merchant/redemptions.html", staff=staff,
+                           rows=lifecycle.list_for_merchant(staff.merchant))
+
+
+@bp.post("/redemptions/<int:redemption_id>/<any(complete, default, cancel):action>")
+@staff_required
+def report(redemption_id, action):
+    staff = current_staff()
+    caller = MerchantCaller(staff.merchant, staff, None)
+    try:
+        redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
+        lifecycle.report(caller, redemption, action, request.form.get("note", "")[:200])
+    except ApiError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("merchant.redemptions")), 303
+    db.session.commit()
+    flash({"complete": _("Marked as completed."), "default": _("Reported as not fulfilled."),
+           "cancel": _("Cancelled.")}[action], "info")
+    return redirect(url_for("merchant.redemptions")), 303

@@ -1,0 +1,112 @@
+"""Merchants, their keys and staff, and the benefits they offer."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from stdnum.cn import uscc
+
+from app.benefits.models import Benefit
+from app.core import crypto
+from app.core.cache import TtlCache
+from app.core.passwords import check_password
+from app.extensions import db
+from app.merchants.models import Merchant, MerchantApiKey, MerchantStaff, merchant_benefits
+
+OFFER_SECONDS = 10
+offers = TtlCache(OFFER_SECONDS)  # (merchant id, benefit code) -> (BenefitTerms, offered)
+
+
+def normalise_credit_code(code: str) -> str:
+    """Return a valid unified social credit code (统一社会信用代码); raise ValueError if not."""
+    try:
+        return uscc.validate(code)
+    except Exception as exc:  # stdnum raises several ValidationError subclasses
+        raise ValueError(str(exc)) from exc
+
+
+def create_merchant(name: str, credit_code: str) -> Merchant:
+    merchant = Merchant(name=name, credit_code=normalise_credit_code(credit_code))
+    db.session.add(merchant)
+    db.session.flush()
+    return merchant
+
+
+def issue_api_key(merchant: Merchant, label="", key: str | None = None) -> str:
+    """Create an API key for the merchant; the key is returned once and stored hashed."""
+    key = key or crypto.new_api_key("mk")
+    db.session.add(MerchantApiKey(merchant=merchant, key_hash=crypto.hash_api_key(key), label=label))
+    db.session.flush()
+    return key
+
+
+def staff_phone_index(phone: str) -> str:
+    return crypto.blind_index(phone, "merchant_staff.phone")
+
+
+def add_staff(merchant, name, phone, password_hash, role="clerk") -> MerchantStaff:
+    staff = MerchantStaff(merchant=merchant, name=name, role=role, password_hash=password_hash,
+                          phone_index=staff_phone_index(phone), phone=phone)
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def find_staff_by_phone(phone: str) -> MerchantStaff | None:
+    return db.session.scalar(select(MerchantStaff).filter_by(phone_index=staff_phone_index(phone)))
+
+
+def authenticate_staff(phone: str, password: str) -> MerchantStaff | None:
+    """The active staff member of an active merchant with this phone and password, or None."""
+    staff = find_staff_by_phone(phone) if phone.isdigit() and len(phone) == 11 else None
+    if staff is None or not staff.active or not staff.merchant.active or not password:
+        return None
+    return staff if check_password(staff.password_hash, password) else None
+
+
+def offering_merchants(benefit_ids) -> dict[int, list[Merchant]]:
+    """{benefit id: active merchants offering it}, in one query."""
+    rows = db.session.execute(
+        select(merchant_benefits.c.benefit_id, Merchant)
+        .join(Merchant, Merchant.id == merchant_benefits.c.merchant_id)
+        .where(merchant_benefits.c.benefit_id.in_(set(benefit_ids)), Merchant.active.is_(True))
+        .order_by(Merchant.id))
+    out = defaultdict(list)
+    for benefit_id, merchant in rows:
+        out[benefit_id].append(merchant)
+    return out
+
+
+@dataclass(frozen=True)
+class BenefitTerms:
+    """The columns of a benefit that a verification reads."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    min_tier: str | None
+    min_score: int | None
+    limit_count: int | None
+    limit_period: str | None
+    valid_from: date | None
+    valid_until: date | None
+    deposit_free: bool
+    active: bool
+
+
+def offer(merchant_id: int, code: str) -> tuple[BenefitTerms, bool] | None:
+    """The benefit with this code and whether the merchant offers it (cached for
+    `OFFER_SECONDS`); None for an unknown code."""
+    return offers.get((merchant_id, code), lambda: _load_offer(merchant_id, code))
+
+
+def _load_offer(merchant_id, code):
+    offered = select(merchant_benefits.c.benefit_id).where(
+        merchant_benefits.c.merchant_id == merchant_id,
+        merchant_benefits.c.benefit_id == Benefit.id).exists()
+    columns = [getattr(Benefit, name) for name in BenefitTerms.__dataclass_fields__]
+    row = db.session.execute(select(*columns, offered.label("offered")).filter_by(code=code)).first()
+    if row is None:
+        return None
+    return BenefitTerms(*row[:-1]), bool(row.offered)

@@ -1,0 +1,33 @@
+"""Read models of the records domain for the domains above it (scoring, verification, pages)."""
+from sqlalchemy import bindparam, select
+
+from app.extensions import db
+from app.records.models import CreditRecord
+
+
+def fact_rows(person_id: int):
+    """(id, type, status, occurred, ended, units) of every record about the person."""
+    return db.session.execute(
+        select(CreditRecord.id, CreditRecord.type_code, CreditRecord.status,
+               CreditRecord.occurred_on, CreditRecord.ended_on, CreditRecord.units)
+        .where(CreditRecord.person_id == person_id)).all()
+
+
+def person_records(person_id: int) -> list[CreditRecord]:
+    """Every record about the person, newest first."""
+    return list(db.session.scalars(
+        select(CreditRecord).where(CreditRecord.person_id == person_id)
+        .order_by(CreditRecord.occurred_on.desc(), CreditRecord.id.desc())))
+
+
+def serious_in_force(person_id, serious_types=None):
+    """SQL: an active, unended record of a serious type stands against the person.
+
+    Serious records put a person on a legal list, which blocks every benefit whatever the
+    score. `person_id` is a value or a column; `serious_types` the scheme's serious type codes,
+    or None for an expanding bind parameter named `serious` given at execution.
+    """
+    types = bindparam("serious", expanding=True) if serious_types is None else serious_types
+    return select(CreditRecord.id).where(
+        CreditRecord.person_id == person_id, CreditRecord.status == "active",
+        CreditRecord.ended_on.is_(None), CreditRecord.type_code.in_(types)).exists()

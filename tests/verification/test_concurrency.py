@@ -1,0 +1,107 @@
+"""Concurrent scans of one credit code against a running server: exactly one is granted."""
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import requests
+from sqlalchemy import func, select
+
+from app.merchants import services as merchant_services
+from app.benefits.models import Benefit
+from app.core.passwords import hash_password
+from app.core.redis import _fast_fail
+from app.extensions import db
+from app.residents.services import register_resident
+from app.credit_codes import codes
+from app.verification.models import Redemption
+from tests.factories import new_id_number, new_phone
+from tests.verification_support import new_credit_code
+
+
+@pytest.fixture(autouse=True)
+def generous_rate_limit(live_app):
+    """These tests are about correctness under load, not about the merchant's rate limit."""
+    live_app.config["VERIFICATION_RATE_LIMIT"] = "100000/second"
+    yield
+    live_app.config.pop("VERIFICATION_RATE_LIMIT")
+
+
+def _committed_setup(limit_count=None):
+    benefit = Benefit(code=f"c_{uuid.uuid4().hex[:10]}", name="并发测试", name_en="Concurrency",
+                      scene="信易租", min_tier="good", limit_count=limit_count,
+                      limit_period="day" if limit_count else None)
+    db.session.add(benefit)
+    merchant = merchant_services.create_merchant(f"并发商户{uuid.uuid4().hex[:6]}", new_credit_code())
+    merchant.benefits = [benefit]
+    key = merchant_services.issue_api_key(merchant)
+    resident = register_resident(new_id_number(), "李四", new_phone(), hash_password("x"), True)
+    db.session.commit()
+    return benefit, merchant, key, resident
+
+
+def _scan_all(url, key, tokens, benefit_code, threads=100, idempotency_key=None):
+    headers = {"Authorization": f"Bearer {key}"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+
+    def scan(token):
+        response = requests.post(f"{url}/api/v1/verifications", timeout=60,
+                                 json={"token": token, "benefit": benefit_code}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(scan, tokens))
+
+
+def test_100_concurrent_scans_of_one_token_grant_exactly_once(live_server):
+    benefit, merchant, key, resident = _committed_setup()
+    token, _expires = codes.issue_credit_code(resident)
+    db.session.commit()
+    answers = _scan_all(live_server, key, [token] * 100, benefit.code)
+    decisions = [(a["decision"], a["reason"]) for a in answers]
+    assert decisions.count(("granted", None)) == 1
+    assert decisions.count(("denied", "already_used")) == 99
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Redemption.id)).filter_by(merchant_id=merchant.id)) == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_all_get_the_first_answer(live_server):
+    benefit, merchant, key, resident = _committed_setup()
+    token, _expires = codes.issue_credit_code(resident)
+    db.session.commit()
+    answers = _scan_all(live_server, key, [token] * 30, benefit.code, threads=30,
+                        idempotency_key=uuid.uuid4().hex)
+    assert answers[0]["decision"] == "granted"
+    assert all(answer == answers[0] for answer in answers)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Redemption.id)).filter_by(merchant_id=merchant.id)) == 1
+
+
+def test_concurrent_scans_with_redis_stopped_mid_run(live_server, live_app):
+    benefit, merchant, key, resident = _committed_setup()
+    tokens = [codes.issue_credit_code(resident)[0] for _ in range(3)]
+    db.session.commit()
+    first = _scan_all(live_server, key, [tokens[0]] * 30, benefit.code, threads=30)
+    good = live_app.extensions["redis"]
+    live_app.extensions["redis"] = redis.Redis(host="127.0.0.1", port=1, **_fast_fail())
+    try:
+        # the used token is refused from the database alone; a fresh one is granted exactly once
+        later = _scan_all(live_server, key, [tokens[0]] * 20 + [tokens[1]] * 40, benefit.code,
+                          threads=60)
+    finally:
+        live_app.extensions["redis"] = good
+    assert [a["decision"] for a in first].count("granted") == 1
+    assert all(a["reason"] == "already_used" for a in later[:20])
+    assert [a["decision"] for a in later[20:]].count("granted") == 1
+    assert all(a["reason"] == "already_used" for a in later[20:] if a["decision"] == "denied")
+
+
+def test_concurrent_scans_of_different_tokens_respect_the_limit(live_server):
+    benefit, merchant, key, resident = _committed_setup(limit_count=2)
+    tokens = [codes.issue_credit_code(resident)[0] for _ in range(20)]
+    db.session.commit()
+    answers = _scan_all(live_server, key, tokens, benefit.code, threads=20)
+    assert [a["decision"] for a in answers].count("granted") == 2
+    assert {a["reason"] for a in answers if a["decision"] == "denied"} == {"limit_reached"}
