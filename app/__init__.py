@@ -1,11 +1,29 @@
-"""The 信易+ credit-points platform."""
+"""The 信易+ credit-points platform.
+
+The house plan, lowest room first. A package imports only packages below it; where a lower room
+must set off work in a higher one it sends a signal (`records.signals`, `residents.signals`)
+that the higher room connects to in `register_domains`. `tests/test_layers.py` holds the code
+to this plan.
+
+    core          db, crypto, audit log, errors, Redis, jobs, config, extensions, sign-in
+    catalogue     scheme versions, record types, the scheme's rules
+    residents     persons (record subjects) and their accounts; locks on persons
+    departments   who delivers records, and their keys
+    records       intake, correction, revocation, batch import
+    scoring       the engine, storage, set-based rescoring
+    benefits      the 信易+ catalogue and the one eligibility rule
+    merchants     merchant organisations, API keys, staff
+    credit_codes  signing keys, tokens, QR images, JWKS, live scan results
+    verification  decisions at the counter, idempotency, the redemption lifecycle
+    resident_web, merchant_web, web, demo: the outer rooms, which call services
+"""
 import os
 from pathlib import Path
 
 from flask import Flask
 
-from app import extensions
-from app.config import load_config
+from app.core import extensions
+from app.core.config import load_config
 
 
 def create_app(config=None, instance_path=None):

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.catalogue.services import load_default_scheme
 from app.core.redis import get_redis
-from app.extensions import db
+from app.core.extensions import db
 
 pytest_plugins = ["tests.factories", "tests.resident_support", "tests.verification_support"]
 

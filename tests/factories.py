@@ -9,7 +9,7 @@ from stdnum.cn import ric
 from app.core.passwords import hash_password
 from app.core.time import city_today
 from app.departments.services import create_department
-from app.extensions import db
+from app.core.extensions import db
 from app.records.services import ingest
 from app.residents.services import register_resident
 

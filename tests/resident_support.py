@@ -6,7 +6,7 @@ import pytest
 
 from app.benefits.models import Benefit
 from app.merchants.models import Merchant
-from app.extensions import db
+from app.core.extensions import db
 from tests.sms import InMemorySmsSender
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -18,7 +18,7 @@ from app.core.crypto import hash_api_key
 from app.core.passwords import check_password
 from app.core.time import city_today
 from app.departments.models import Department
-from app.extensions import db
+from app.core.extensions import db
 from app.records.models import CreditRecord
 from app.residents.models import Person, Resident
 from app.residents.services import find_resident_by_phone

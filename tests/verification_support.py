@@ -7,7 +7,7 @@ import pytest
 from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
 from app.core.passwords import hash_password
-from app.extensions import db
+from app.core.extensions import db
 from app.credit_codes import codes
 
 _CHECK = "0123456789ABCDEFGHJKLMNPQRTUWXY"

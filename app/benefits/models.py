@@ -4,7 +4,7 @@ from datetime import date
 from sqlalchemy import Boolean, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.extensions import db
 
 SCENES = ("信易租", "信易行", "信易游", "信易医", "信易购", "信易停", "信易贷", "信易阅")
 

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from app.benefits.models import Benefit
-from app.extensions import db
+from app.core.extensions import db
 
 
 def active_benefits() -> list[Benefit]:

@@ -3,7 +3,7 @@ from flask.cli import AppGroup
 
 from app.catalogue.services import SchemeError, publish_scheme, read_scheme_file
 from app.core.audit import audit
-from app.extensions import db
+from app.core.extensions import db
 
 scheme = AppGroup("scheme", help="Scoring schemes and the record catalogue.")
 

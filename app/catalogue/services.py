@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from app.catalogue.models import Dimension, RecordType, Scheme, Tier
 from app.catalogue.rules import Rules, TypeRule
 from app.core.cache import TtlCache
-from app.extensions import db
+from app.core.extensions import db
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
 POLARITIES = ("positive", "negative")

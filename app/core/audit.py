@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.core.extensions import db
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers

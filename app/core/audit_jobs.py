@@ -1,6 +1,6 @@
 """The audit log's scheduled job (see app.core.jobs)."""
 from app.core.audit import seal
-from app.extensions import db
+from app.core.extensions import db
 
 
 def seal_audit_log() -> dict:

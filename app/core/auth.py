@@ -6,7 +6,7 @@ account's epoch signs it out everywhere.
 from flask import request, session
 from flask_login import login_user
 
-from app.extensions import login_manager
+from app.core.extensions import login_manager
 
 _loaders = {}
 

@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from app.core.audit import seal, verify_chain
-from app.extensions import db
+from app.core.extensions import db
 
 audit_group = AppGroup("audit", help="The tamper-evident audit log.")
 

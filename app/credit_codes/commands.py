@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from app.credit_codes import keys
-from app.extensions import db
+from app.core.extensions import db
 
 credit_keys = AppGroup("credit-keys", help="Signing keys of residents' credit codes.")
 

@@ -17,7 +17,7 @@ from nacl.signing import VerifyKey
 from sqlalchemy import or_, select
 
 from app.core.time import utcnow
-from app.extensions import db
+from app.core.extensions import db
 from app.credit_codes.models import SigningKey
 
 _CACHE_SECONDS = 30

@@ -21,7 +21,7 @@ from app.demo.history import backfill_history
 from app.demo.records import history
 from app.departments.models import Department
 from app.departments.services import create_department
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant, MerchantApiKey
 from app.records.services import ingest

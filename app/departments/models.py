@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.core.extensions import db
 
 
 class Department(db.Model):

@@ -6,7 +6,7 @@ from app.core import crypto
 from app.core.auth import bearer_token
 from app.core.errors import ApiError
 from app.departments.models import Department
-from app.extensions import db
+from app.core.extensions import db
 
 
 def create_department(code: str, name: str, api_key: str | None = None):

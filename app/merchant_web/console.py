@@ -10,7 +10,7 @@ from app.core.audit import audit
 from app.core.auth import sign_in
 from app.core.errors import ApiError
 from app.core.http import safe_next
-from app.extensions import db, limiter
+from app.core.extensions import db, limiter
 from app.merchants.access import MerchantCaller, current_staff
 from app.merchants.services import authenticate_staff
 from app.verification import redemptions as lifecycle

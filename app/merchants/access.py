@@ -14,7 +14,7 @@ from app.core import crypto
 from app.core.auth import bearer_token, user_kind
 from app.core.cache import TtlCache
 from app.core.errors import ApiError
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants.models import Merchant, MerchantApiKey, MerchantStaff
 
 API_KEY_SECONDS = 10

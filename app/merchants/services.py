@@ -10,7 +10,7 @@ from app.benefits.models import Benefit
 from app.core import crypto
 from app.core.cache import TtlCache
 from app.core.passwords import check_password
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants.models import Merchant, MerchantApiKey, MerchantStaff, merchant_benefits
 
 OFFER_SECONDS = 10

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.departments.services import authenticated_department
-from app.extensions import db, limiter
+from app.core.extensions import db, limiter
 from app.records import services
 from app.records.schemas import BatchResultSchema, RecordBatchArgs, RecordPatchArgs, RecordSchema
 

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.departments.models import Department
-from app.extensions import db
+from app.core.extensions import db
 from app.records.importing import ImportFileError, batches, count_rows, read_rows
 from app.records.services import ingest
 

@@ -1,7 +1,7 @@
 """Read models of the records domain for the domains above it (scoring, verification, pages)."""
 from sqlalchemy import bindparam, select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.records.models import CreditRecord
 
 

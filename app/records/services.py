@@ -12,7 +12,7 @@ from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
 from app.core.time import city_today
-from app.extensions import db
+from app.core.extensions import db
 from app.records.models import CreditRecord
 from app.records.schemas import RecordArgs
 from app.records.signals import records_changed

@@ -7,7 +7,7 @@ except the live parts of the credit code.
 def register(app, api):
     """Register the blueprints, the "resident" session kind and the template helpers."""
     from app.core.auth import register_user_kind
-    from app.extensions import login_manager
+    from app.core.extensions import login_manager
     from app.resident_web import account, pages  # noqa: F401  (routes attach to the blueprint)
     from app.resident_web.api import blp as me_api, code_blp
     from app.resident_web.blueprint import bp

@@ -14,7 +14,7 @@ from app.core.errors import ApiError
 from app.core.redis import get_redis
 from app.credit_codes import codes, live
 from app.credit_codes.tokens import InvalidToken
-from app.extensions import db, limiter
+from app.core.extensions import db, limiter
 from app.resident_web.blueprint import current_resident, private_pages, resident_required
 from app.resident_web.dashboard import score_report
 from app.resident_web.schemas import CreditCodeSchema, MeScoreSchema, ScanResultSchema

@@ -160,11 +160,6 @@ def check_code(purpose: str, target: str, code: str) -> bool:
     return False
 
 
-def forget_code(purpose: str, target: str) -> None:
-    _delete(f"otp:code:{purpose}:{target}", f"otp:tries:{purpose}:{target}",
-            f"otp:sent:{purpose}:{target}")
-
-
 # --- short-lived values (e.g. a registration waiting for its SMS code) -----------------------
 
 def stash(key: str, value: str, ttl: int) -> None:

@@ -7,7 +7,7 @@ serialises writing transactions.
 """
 from sqlalchemy import text
 
-from app.extensions import db
+from app.core.extensions import db
 
 _PERSON_LOCK = 7_240_002  # PostgreSQL advisory-lock namespace: one writer per person at a time
 _BLOCK_LOCK = 7_240_003  # namespace of blocks of persons, which the nightly rescore locks whole

@@ -13,7 +13,7 @@ from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
-from app.extensions import db
+from app.core.extensions import db
 from app.residents import guard
 from app.residents.models import Person, Resident
 from app.residents.signals import account_closed, consent_given

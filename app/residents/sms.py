@@ -8,7 +8,7 @@ from importlib import import_module
 
 from flask import current_app
 
-from app.config import ConfigError
+from app.core.config import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import bindparam, text
 
 from app.catalogue.rules import Rules
-from app.extensions import db
+from app.core.extensions import db
 
 _DIALECT_SQL = {
     "postgresql": {

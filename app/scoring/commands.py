@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.catalogue.services import current_scheme
 from app.core.time import city_today
-from app.extensions import db
+from app.core.extensions import db
 from app.residents.models import Person
 from app.scoring.services import rescore_all
 

@@ -7,7 +7,7 @@ from app.catalogue.rules import Rules
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit, audit_many
 from app.core.time import city_today
-from app.extensions import db
+from app.core.extensions import db
 from app.records.read import fact_rows, serious_in_force
 from app.residents.locks import lock_people, lock_range
 from app.residents.models import Person

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.credit_codes import live
-from app.extensions import db, limiter
+from app.core.extensions import db, limiter
 from app.merchants.access import merchant_caller, merchant_rate_key
 from app.verification import redemptions as lifecycle
 from app.verification.idempotency import verify_once

@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.core.extensions import db
 from app.verification import redemptions as lifecycle
 
 redemptions = AppGroup("redemptions", help="Benefit redemptions and their outcomes.")

@@ -1,5 +1,5 @@
 """Verification's scheduled job (see app.core.jobs)."""
-from app.extensions import db
+from app.core.extensions import db
 from app.verification.redemptions import process_defaults as record_due_defaults
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.benefits.models import Benefit
 from app.core.db import UTCDateTime
 from app.core.time import utcnow
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants.models import Merchant
 from app.residents.models import Person
 

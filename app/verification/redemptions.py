@@ -17,7 +17,7 @@ from app.core.errors import ApiError
 from app.core.time import CITY_TZ, utcnow
 from app.departments.models import Department
 from app.departments.services import get_or_create_department
-from app.extensions import db
+from app.core.extensions import db
 from app.records.services import ingest
 from app.verification.models import Redemption
 from app.verification.services import benefit_name

@@ -22,7 +22,7 @@ from app.core.http import select_locale
 from app.core.time import CITY_TZ, city_today, utcnow
 from app.credit_codes import codes
 from app.credit_codes.tokens import InvalidToken
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants.services import offer
 from app.records.read import serious_in_force
 from app.residents.read import account_subject

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from app.core.audit import GENESIS, AuditEntry, audit, audit_many, seal, verify_chain
-from app.extensions import db
+from app.core.extensions import db
 
 DROP_TRIGGERS = {
     "postgresql": ["DROP TRIGGER audit_entries_append_only ON audit_entries"],

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from app import create_app
-from app.config import SECRET_NAMES, ConfigError, load_config
+from app.core.config import SECRET_NAMES, ConfigError, load_config
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy import text
 
 from app.core import crypto
-from app.extensions import db
+from app.core.extensions import db
 from app.credit_codes import codes, keys, tokens
 from app.credit_codes.tokens import InvalidToken
 from tests.verification_support import csrf_token, issue, login, svg_to_png, zbar_decode

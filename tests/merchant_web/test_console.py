@@ -1,6 +1,6 @@
 """The merchant console: staff sign-in, the scan page, today's redemptions and outcome reports."""
 
-from app.extensions import db
+from app.core.extensions import db
 from app.verification.models import Redemption
 from tests.verification_support import csrf_token, issue, login
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.credit_codes import codes, tokens
 from app.departments.services import create_department
-from app.extensions import db
+from app.core.extensions import db
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant
 from app.residents.services import find_resident_by_phone

@@ -2,7 +2,7 @@
 import pytest
 
 from app.core.redis import get_redis
-from app.extensions import db
+from app.core.extensions import db
 from app.credit_codes import keys
 from app.verification.models import Redemption
 from tests.verification_support import csrf_token, issue, issue_expired, login, verify

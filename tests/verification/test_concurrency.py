@@ -11,7 +11,7 @@ from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
 from app.core.passwords import hash_password
 from app.core.redis import _fast_fail
-from app.extensions import db
+from app.core.extensions import db
 from app.residents.services import register_resident
 from app.credit_codes import codes
 from app.verification.models import Redemption

@@ -10,7 +10,7 @@ import requests
 from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
 from app.core.passwords import hash_password
-from app.extensions import db
+from app.core.extensions import db
 from app.residents.services import register_resident
 from app.credit_codes import codes
 from merchants import OfflineVerifier, VerificationClient

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.time import utcnow
-from app.extensions import db
+from app.core.extensions import db
 from app.records.models import CreditRecord
 from app.verification import redemptions as lifecycle
 from app.verification.models import Redemption
