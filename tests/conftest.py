@@ -5,12 +5,13 @@ Live-server tests commit for real and use unique data instead.
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -113,6 +114,35 @@ def _flush_redis():
         get_redis().flushdb()
     except Exception:  # a test may have stopped Redis on purpose
         pass
+
+
+class QueryLog(list):
+    """The SQL statements sent while counting, savepoints of the test's transaction left out."""
+
+    @property
+    def count(self):
+        return len(self)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries: ...` then `queries.count`: N+1 regressions show up."""
+
+    @contextmanager
+    def counting():
+        queries = QueryLog()
+
+        def record(_conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                queries.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield queries
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
 
 
 @pytest.fixture

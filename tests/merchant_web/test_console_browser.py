@@ -17,6 +17,8 @@ from app.credit_codes import codes
 from tests.factories import new_id_number, new_phone
 from tests.verification_support import new_credit_code
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]

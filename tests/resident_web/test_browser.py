@@ -25,6 +25,8 @@ from tests.factories import new_id_number, new_phone, record_payload
 from tests.resident_support import add_benefit
 from tests.sms import InMemorySmsSender
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 VIEWPORT = {"width": 390, "height": 844}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
