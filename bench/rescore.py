@@ -22,8 +22,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
 from scratch_db import create_database, database_url, drop_database  # noqa: E402
+
+from app import create_app  # noqa: E402
 from app.core.time import city_today  # noqa: E402
 
 BARE_SQL = """
@@ -111,7 +112,7 @@ def full_rescore(app, chunk, as_of):
     """The `flask scores rescore` loop: one committed chunk of persons at a time."""
     from sqlalchemy import func, select
 
-    from app.extensions import db
+    from app.core.extensions import db
     from app.residents.models import Person
     from app.scoring import batch
     from app.scoring.services import scheme_params
@@ -159,8 +160,8 @@ def main():
             from sqlalchemy import delete
 
             from app.catalogue.services import current_scheme, load_default_scheme
+            from app.core.extensions import db
             from app.departments.services import create_department
-            from app.extensions import db
             from app.scoring.models import Score, ScoreHistory
 
             if args.reuse:  # start again from no stored scores

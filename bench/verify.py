@@ -27,7 +27,6 @@ from pathlib import Path
 
 import psycopg
 import requests
-
 from scratch_db import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,16 +94,16 @@ def seed(env, args, token_file):
     """Migrate, load the scheme, create a merchant and residents, write fresh tokens to a file."""
     os.environ.update(env)
     from flask_migrate import upgrade
+    from stdnum.cn import ric, uscc
 
     from app import create_app
     from app.benefits import services as benefit_services
     from app.benefits.models import Benefit
     from app.catalogue.services import load_default_scheme
-    from app.extensions import db
+    from app.core.extensions import db
     from app.residents.services import register_resident
     from app.scoring.services import rescore_people
     from app.verification import codes, keys, tokens
-    from stdnum.cn import ric, uscc
 
     app = create_app({"CREDIT_CODE_TTL": 1800}, instance_path=env["BENCH_INSTANCE"])
     with app.app_context():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the web server with one job worker (and its scheduler) beside it; Ctrl-C stops both.
 #
-# The embedded Redis is started by the first process that opens it and stopped when a process
-# using it exits. So the worker starts once the web server is up, joining its Redis, and on the
+# The embedded Redis is started by the first process that opens it and stopped when that
+# process exits. So the worker starts once the web server is up, joining its Redis, and on the
 # way out the worker stops first, then the web server.
 set -u
 set -m  # each background process in its own process group: Ctrl-C reaches only this script

@@ -17,8 +17,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.catalogue.services import load_default_scheme
-from app.core.redis import get_redis
 from app.core.extensions import db
+from app.core.redis import get_redis
 
 pytest_plugins = ["tests.factories", "tests.resident_support", "tests.verification_support"]
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 from stdnum.cn import ric
 
+from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.core.time import city_today
 from app.departments.services import create_department
-from app.core.extensions import db
 from app.records.services import ingest
 from app.residents.services import register_resident
 

@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from app.benefits.models import Benefit
-from app.merchants.models import Merchant
 from app.core.extensions import db
+from app.merchants.models import Merchant
 from tests.sms import InMemorySmsSender
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -31,16 +31,11 @@ def page_token(client):
 
 
 @pytest.fixture
-def sms(app):
+def sms(base_app, monkeypatch):
     """Texts go to memory instead of the console for the test."""
     sender = InMemorySmsSender()
-    previous = app.extensions.get("sms")
-    app.extensions["sms"] = sender
-    yield sender
-    if previous is None:
-        app.extensions.pop("sms", None)
-    else:
-        app.extensions["sms"] = previous
+    monkeypatch.setitem(base_app.extensions, "sms", sender)
+    return sender
 
 
 def last_code(sender, phone):

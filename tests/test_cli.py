@@ -12,13 +12,13 @@ from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.merchants.models import Merchant, MerchantApiKey
 from app.catalogue.services import SCHEMES_DIR, current_scheme
 from app.core.crypto import hash_api_key
+from app.core.extensions import db
 from app.core.passwords import check_password
 from app.core.time import city_today
 from app.departments.models import Department
-from app.core.extensions import db
+from app.merchants.models import Merchant, MerchantApiKey
 from app.records.models import CreditRecord
 from app.residents.models import Person, Resident
 from app.residents.services import find_resident_by_phone

@@ -4,11 +4,11 @@ import uuid
 
 import pytest
 
-from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
-from app.core.passwords import hash_password
 from app.core.extensions import db
+from app.core.passwords import hash_password
 from app.credit_codes import codes
+from app.merchants import services as merchant_services
 
 _CHECK = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

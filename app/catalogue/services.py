@@ -101,6 +101,11 @@ def current_rules() -> Rules:
     return current_rules_cache.get(None, lambda: rules_for(current_scheme()))
 
 
+def record_types(scheme: Scheme) -> dict[str, RecordType]:
+    """{code: RecordType} of a scheme, in one query."""
+    return {t.code: t for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme.id))}
+
+
 def record_type(scheme: Scheme, code: str) -> RecordType | None:
     return db.session.scalar(select(RecordType).filter_by(scheme_id=scheme.id, code=code))
 

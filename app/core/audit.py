@@ -11,13 +11,23 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Index, Integer, String, bindparam, insert, select,
-                        text, update)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers

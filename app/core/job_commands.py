@@ -6,8 +6,17 @@ from flask.cli import AppGroup
 from rq import Worker
 from rq.cron import CronScheduler
 
-from app.core.jobs import (JOBS, QUEUE, build_scheduler, connection, enqueue_named, get_queue,
-                           make_worker, run_scheduler, use_city_time)
+from app.core.jobs import (
+    JOBS,
+    QUEUE,
+    build_scheduler,
+    connection,
+    enqueue_named,
+    get_queue,
+    make_worker,
+    run_scheduler,
+    use_city_time,
+)
 from app.core.time import CITY_TZ
 
 jobs_group = AppGroup("jobs", help="Background jobs and their schedule.")

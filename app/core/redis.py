@@ -7,9 +7,9 @@ import atexit
 from pathlib import Path
 
 import redis
+from flask import current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from flask import current_app
 
 _embedded = {}
 

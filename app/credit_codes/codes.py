@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import qrcode
 import qrcode.image.svg
-from qrcode.util import MODE_ALPHA_NUM, QRData
 from flask import current_app
+from qrcode.util import MODE_ALPHA_NUM, QRData
 
 from app.credit_codes import keys, tokens
 from app.residents.models import Resident

@@ -2,8 +2,8 @@
 import click
 from flask.cli import AppGroup
 
-from app.credit_codes import keys
 from app.core.extensions import db
+from app.credit_codes import keys
 
 credit_keys = AppGroup("credit-keys", help="Signing keys of residents' credit codes.")
 

@@ -16,8 +16,8 @@ from nacl.signing import SigningKey as NaclSigningKey
 from nacl.signing import VerifyKey
 from sqlalchemy import or_, select
 
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 from app.credit_codes.models import SigningKey
 
 _CACHE_SECONDS = 30

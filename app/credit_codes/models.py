@@ -5,8 +5,8 @@ from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Encrypted, UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 
 
 class SigningKey(db.Model):

@@ -13,6 +13,7 @@ from app.benefits.models import Benefit
 from app.catalogue.models import Scheme
 from app.catalogue.services import load_default_scheme
 from app.core.crypto import hash_api_key, new_api_key
+from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today
 from app.demo import benefits as demo_benefits
@@ -21,7 +22,6 @@ from app.demo.history import backfill_history
 from app.demo.records import history
 from app.departments.models import Department
 from app.departments.services import create_department
-from app.core.extensions import db
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant, MerchantApiKey
 from app.records.services import ingest

@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 from app.catalogue.services import current_scheme, rules_for
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.scoring.engine import compute
 from app.scoring.models import ScoreHistory
 from app.scoring.services import facts_for

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from app.core import crypto
 from app.core.auth import bearer_token
 from app.core.errors import ApiError
-from app.departments.models import Department
 from app.core.extensions import db
+from app.departments.models import Department
 
 
 def create_department(code: str, name: str, api_key: str | None = None):
@@ -18,8 +18,12 @@ def create_department(code: str, name: str, api_key: str | None = None):
     return department, api_key
 
 
+def find_department(code: str) -> Department | None:
+    return db.session.scalar(select(Department).filter_by(code=code))
+
+
 def get_or_create_department(code: str, name: str) -> Department:
-    department = db.session.scalar(select(Department).filter_by(code=code))
+    department = find_department(code)
     if department is None:
         department, _key = create_department(code, name)
     return department

@@ -9,8 +9,8 @@ from flask_login import logout_user
 from app.core.audit import audit
 from app.core.auth import sign_in
 from app.core.errors import ApiError
-from app.core.http import safe_next
 from app.core.extensions import db, limiter
+from app.core.http import safe_next
 from app.merchants.access import MerchantCaller, current_staff
 from app.merchants.services import authenticate_staff
 from app.verification import redemptions as lifecycle

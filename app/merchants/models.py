@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.benefits.models import Benefit
 from app.core.db import Encrypted, UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 
 merchant_benefits = Table(
     "merchant_benefits",

@@ -1,16 +1,14 @@
 """Merchants, their keys and staff, and the benefits they offer."""
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from stdnum.cn import uscc
 
-from app.benefits.models import Benefit
+from app.benefits.read import BenefitTerms, terms_by_code
 from app.core import crypto
 from app.core.cache import TtlCache
-from app.core.passwords import check_password
 from app.core.extensions import db
+from app.core.passwords import check_password
 from app.merchants.models import Merchant, MerchantApiKey, MerchantStaff, merchant_benefits
 
 OFFER_SECONDS = 10
@@ -77,24 +75,6 @@ def offering_merchants(benefit_ids) -> dict[int, list[Merchant]]:
     return out
 
 
-@dataclass(frozen=True)
-class BenefitTerms:
-    """The columns of a benefit that a verification reads."""
-
-    id: int
-    code: str
-    name: str
-    name_en: str
-    min_tier: str | None
-    min_score: int | None
-    limit_count: int | None
-    limit_period: str | None
-    valid_from: date | None
-    valid_until: date | None
-    deposit_free: bool
-    active: bool
-
-
 def offer(merchant_id: int, code: str) -> tuple[BenefitTerms, bool] | None:
     """The benefit with this code and whether the merchant offers it (cached for
     `OFFER_SECONDS`); None for an unknown code."""
@@ -102,11 +82,11 @@ def offer(merchant_id: int, code: str) -> tuple[BenefitTerms, bool] | None:
 
 
 def _load_offer(merchant_id, code):
-    offered = select(merchant_benefits.c.benefit_id).where(
-        merchant_benefits.c.merchant_id == merchant_id,
-        merchant_benefits.c.benefit_id == Benefit.id).exists()
-    columns = [getattr(Benefit, name) for name in BenefitTerms.__dataclass_fields__]
-    row = db.session.execute(select(*columns, offered.label("offered")).filter_by(code=code)).first()
+    row = db.session.execute(terms_by_code(lambda benefit_id: (
+        select(merchant_benefits.c.benefit_id).where(
+            merchant_benefits.c.merchant_id == merchant_id,
+            merchant_benefits.c.benefit_id == benefit_id).exists().label("offered"),)),
+        {"code": code}).first()
     if row is None:
         return None
     return BenefitTerms(*row[:-1]), bool(row.offered)

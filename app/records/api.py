@@ -3,8 +3,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.departments.services import authenticated_department
 from app.core.extensions import db, limiter
+from app.departments.services import authenticated_department
 from app.records import services
 from app.records.schemas import BatchResultSchema, RecordBatchArgs, RecordPatchArgs, RecordSchema
 

@@ -3,10 +3,9 @@ import zipfile
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from app.departments.models import Department
 from app.core.extensions import db
+from app.departments.services import find_department
 from app.records.importing import ImportFileError, batches, count_rows, read_rows
 from app.records.services import ingest
 
@@ -20,7 +19,7 @@ records = AppGroup("records", help="Public credit records.")
 @click.option("--batch-size", default=1000, show_default=True)
 def import_file(path, code, report, batch_size):
     """Import a CSV, XLSX or JSON-lines file; each batch commits, so a re-run resumes safely."""
-    department = db.session.scalar(select(Department).filter_by(code=code))
+    department = find_department(code)
     if department is None:
         raise click.ClickException(f"no department with code {code!r}")
     report = report or f"{path}.errors.csv"

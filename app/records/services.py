@@ -6,13 +6,12 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.catalogue.models import RecordType
-from app.catalogue.services import current_scheme, record_type
+from app.catalogue.services import current_scheme, record_type, record_types
 from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.records.models import CreditRecord
 from app.records.schemas import RecordArgs
 from app.records.signals import records_changed
@@ -45,8 +44,7 @@ def _insert(model):
 def ingest(department, raw_records, actor=None):
     """Take in a batch; every record gets its own outcome and bad ones never stop good ones."""
     scheme = current_scheme()
-    types = {t.code: t for t in db.session.scalars(
-        select(RecordType).filter_by(scheme_id=scheme.id))}
+    types = record_types(scheme)
     outcomes, valid, seen = [], [], {}
     for raw in raw_records:
         source_id = raw.get("source_id") if isinstance(raw, dict) else None

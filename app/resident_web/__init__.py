@@ -9,7 +9,8 @@ def register(app, api):
     from app.core.auth import register_user_kind
     from app.core.extensions import login_manager
     from app.resident_web import account, pages  # noqa: F401  (routes attach to the blueprint)
-    from app.resident_web.api import blp as me_api, code_blp
+    from app.resident_web.api import blp as me_api
+    from app.resident_web.api import code_blp
     from app.resident_web.blueprint import bp
     from app.resident_web.labels import register as register_labels
     from app.residents.services import open_account

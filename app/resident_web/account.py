@@ -6,12 +6,19 @@ from flask_login import logout_user
 from app.core.audit import audit
 from app.core.auth import sign_in
 from app.core.crypto import mask_id_number, mask_phone
+from app.core.extensions import db, limiter
 from app.core.http import safe_next
 from app.core.passwords import check_password
-from app.core.extensions import db, limiter
 from app.resident_web.blueprint import bp, current_resident, resident_required
-from app.resident_web.forms import (ActionForm, CloseAccountForm, CodeForm, ConsentForm, LoginForm,
-                                    PasswordChangeForm, RegisterForm)
+from app.resident_web.forms import (
+    ActionForm,
+    CloseAccountForm,
+    CodeForm,
+    ConsentForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+)
 from app.residents import services
 
 REGISTER_PURPOSE = "register"

@@ -11,10 +11,10 @@ from flask_smorest import Blueprint
 from redis.exceptions import RedisError
 
 from app.core.errors import ApiError
+from app.core.extensions import db, limiter
 from app.core.redis import get_redis
 from app.credit_codes import codes, live
 from app.credit_codes.tokens import InvalidToken
-from app.core.extensions import db, limiter
 from app.resident_web.blueprint import current_resident, private_pages, resident_required
 from app.resident_web.dashboard import score_report
 from app.resident_web.schemas import CreditCodeSchema, MeScoreSchema, ScanResultSchema

@@ -1,9 +1,9 @@
 """The signed-in resident's pages: home, records, explanation, benefits."""
 from flask import redirect, render_template, url_for
 
+from app.core.extensions import db, limiter
 from app.core.time import utcnow
 from app.credit_codes import codes
-from app.core.extensions import db, limiter
 from app.resident_web import charts, dashboard
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import ActionForm

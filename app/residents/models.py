@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.crypto import mask_name
 from app.core.db import Encrypted, UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 
 
 class Person(db.Model):

@@ -1,6 +1,7 @@
 """Read models of the residents domain for the domains above it."""
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
+from app.core.extensions import db
 from app.residents.models import Person, Resident
 
 
@@ -12,3 +13,8 @@ def account_subject(extra=lambda person_id: ()):
                    Person.name.label("name"), *extra(Resident.person_id))
             .join(Person, Person.id == Resident.person_id)
             .where(Resident.id == bindparam("resident_id")))
+
+
+def last_person_id() -> int:
+    """The highest person id (0 when there is none): the end of a rescore over every person."""
+    return db.session.scalar(select(func.max(Person.id))) or 0

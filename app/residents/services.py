@@ -11,9 +11,9 @@ from stdnum.cn import ric
 from app.core import crypto
 from app.core.audit import audit
 from app.core.db import conflict_insert
+from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
-from app.core.extensions import db
 from app.residents import guard
 from app.residents.models import Person, Resident
 from app.residents.signals import account_closed, consent_given

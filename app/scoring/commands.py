@@ -1,11 +1,9 @@
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from app.catalogue.services import current_scheme
 from app.core.time import city_today
-from app.core.extensions import db
-from app.residents.models import Person
+from app.residents.read import last_person_id
 from app.scoring.services import rescore_all
 
 scores = AppGroup("scores", help="Scores.")
@@ -17,7 +15,7 @@ scores = AppGroup("scores", help="Scores.")
 def rescore(as_of, chunk):
     """Recompute every resident's score, set-based, one committed chunk of persons at a time."""
     day = as_of.date() if as_of else city_today()
-    persons = (db.session.scalar(select(func.max(Person.id))) or 0) + 1
+    persons = last_person_id() + 1
     with click.progressbar(length=persons, label="rescoring") as bar:
         written = rescore_all(day, chunk, progress=bar.update)
     click.echo(f"rescored everyone as of {day} under scheme {current_scheme().version}: "

@@ -5,9 +5,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
-
+from app.core.time import utcnow
 
 # JSONB on PostgreSQL so the batch rescore can build and compare totals in SQL
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

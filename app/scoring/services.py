@@ -1,16 +1,16 @@
 """Computing, storing and reading scores."""
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from app.catalogue.rules import Rules
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit, audit_many
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.records.read import fact_rows, serious_in_force
 from app.residents.locks import lock_people, lock_range
-from app.residents.models import Person
+from app.residents.read import last_person_id
 from app.scoring import batch
 from app.scoring.engine import Fact, Result, compute
 from app.scoring.models import Score, ScoreHistory
@@ -65,7 +65,7 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None) 
     return how many scores changed. `progress(persons done)` is called after each chunk."""
     day = as_of or city_today()
     rules = rules_for(current_scheme())
-    last = db.session.scalar(select(func.max(Person.id))) or 0
+    last = last_person_id()
     written = 0
     for lo in range(0, last + 1, chunk):
         lock_range(lo, lo + chunk)

@@ -5,13 +5,19 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.credit_codes import live
 from app.core.extensions import db, limiter
+from app.credit_codes import live
 from app.merchants.access import merchant_caller, merchant_rate_key
 from app.verification import redemptions as lifecycle
 from app.verification.idempotency import verify_once
-from app.verification.schemas import (OutcomeArgs, RedemptionListSchema, RedemptionQueryArgs,
-                                      RedemptionSchema, VerificationArgs, VerificationSchema)
+from app.verification.schemas import (
+    OutcomeArgs,
+    RedemptionListSchema,
+    RedemptionQueryArgs,
+    RedemptionSchema,
+    VerificationArgs,
+    VerificationSchema,
+)
 
 verify_blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
                        description="Merchants verify a credit code for a benefit.")

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, select
 
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 from app.verification.models import VerificationReplay
 from app.verification.services import Decision, verify
 

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.benefits.models import Benefit
 from app.core.db import UTCDateTime
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 from app.merchants.models import Merchant
 from app.residents.models import Person
 

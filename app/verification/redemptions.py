@@ -5,7 +5,8 @@ adds a small positive record at once; a reported default becomes a negative `mer
 record only after the grace period (`MERCHANT_DEFAULT_GRACE_DAYS`), and the merchant may still
 complete or cancel it until then.
 """
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as dtime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,10 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from app.core.audit import audit
 from app.core.errors import ApiError
+from app.core.extensions import db
 from app.core.time import CITY_TZ, utcnow
 from app.departments.models import Department
 from app.departments.services import get_or_create_department
-from app.core.extensions import db
 from app.records.services import ingest
 from app.verification.models import Redemption
 from app.verification.services import benefit_name

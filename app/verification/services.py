@@ -6,7 +6,8 @@ Benefits, who offers them and the scheme's rules are cached for a few seconds
 (`merchants.services.offer`, `catalogue.services.current_rules`).
 """
 from dataclasses import dataclass, field
-from datetime import datetime, time as dtime, timezone
+from datetime import datetime, timezone
+from datetime import time as dtime
 from functools import cache
 
 from flask_babel import gettext as _
@@ -18,11 +19,11 @@ from app.core.audit import audit
 from app.core.crypto import mask_name
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
+from app.core.extensions import db
 from app.core.http import select_locale
 from app.core.time import CITY_TZ, city_today, utcnow
 from app.credit_codes import codes
 from app.credit_codes.tokens import InvalidToken
-from app.core.extensions import db
 from app.merchants.services import offer
 from app.records.read import serious_in_force
 from app.residents.read import account_subject

@@ -6,9 +6,9 @@ from rq.job import Job
 from sqlalchemy import func, select
 
 from app.core.audit import AuditEntry, audit, audit_many, verify_chain
+from app.core.extensions import db
 from app.core.jobs import JOBS, connection, enqueue, enqueue_named
 from app.core.time import city_today, utcnow
-from app.core.extensions import db
 from app.records.models import CreditRecord
 from app.scoring.models import Score
 from app.verification.models import Redemption

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.records.models import CreditRecord
 from app.scoring.models import Score
 from tests.factories import new_id_number, record_payload

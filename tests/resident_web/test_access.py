@@ -81,8 +81,8 @@ def test_a_resident_cannot_open_anothers_credit_code(app, two, suffix):
 
 
 def test_a_merchant_staff_session_is_not_a_resident(app, two):
-    from app.merchants import services as merchant_services
     from app.core.passwords import hash_password
+    from app.merchants import services as merchant_services
 
     merchant = merchant_services.create_merchant("测试商户", "91410100MA3X000008")
     staff = merchant_services.add_staff(merchant, "店员", "13912345678", hash_password("Staff-pass1"))

@@ -6,8 +6,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.records.models import CreditRecord
 from app.residents.models import Resident
 from app.residents.services import find_resident_by_phone, get_or_create_person

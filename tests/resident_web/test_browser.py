@@ -15,15 +15,14 @@ from playwright.sync_api import expect, sync_playwright
 from pyzbar.pyzbar import decode
 from sqlalchemy import select
 
+from app.core.extensions import db
 from app.credit_codes import codes, tokens
 from app.departments.services import create_department
-from app.core.extensions import db
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant
 from app.residents.services import find_resident_by_phone
 from tests.factories import new_id_number, new_phone, record_payload
 from tests.resident_support import add_benefit
-from tests.sms import InMemorySmsSender
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +38,6 @@ def browser():
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def sms(live_app):
-    sender = InMemorySmsSender()
-    live_app.extensions["sms"] = sender
-    yield sender
-    live_app.extensions.pop("sms", None)
 
 
 @pytest.fixture

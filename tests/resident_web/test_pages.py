@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.core.time import city_today
 from app.core.extensions import db
+from app.core.time import city_today
 from app.records.models import CreditRecord
 from app.scoring.models import ScoreHistory
 from app.scoring.services import rescore_people

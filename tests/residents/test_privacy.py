@@ -10,9 +10,9 @@ from sqlalchemy.engine import make_url
 from stdnum.cn import ric
 
 from app.core import crypto
+from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.departments.services import create_department
-from app.core.extensions import db
 from app.residents.services import find_person, find_resident_by_phone, register_resident
 from tests.factories import new_id_number, new_phone, record_payload
 

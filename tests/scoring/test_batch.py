@@ -8,8 +8,8 @@ from sqlalchemy import func, insert, select
 
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import AuditEntry
-from app.departments.services import create_department
 from app.core.extensions import db
+from app.departments.services import create_department
 from app.records.models import CreditRecord
 from app.residents.services import get_or_create_person, new_resident
 from app.scoring.engine import compute

@@ -8,9 +8,9 @@ import threading
 import time
 import uuid
 
+from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.departments.services import create_department
-from app.core.extensions import db
 from app.records.services import ingest
 from app.residents.services import register_resident
 from app.scoring.models import Score

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.catalogue.services import SCHEMES_DIR, current_scheme, read_scheme_file, rules_for
 from app.catalogue.rules import Rules, TypeRule
+from app.catalogue.services import SCHEMES_DIR, current_scheme, read_scheme_file, rules_for
 from app.scoring.engine import Fact, compute, faded_points
 
 AS_OF = date(2026, 11, 25)

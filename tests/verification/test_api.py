@@ -1,8 +1,8 @@
 """POST /api/v1/verifications: every decision and reason code, idempotency, access, Redis down."""
 import pytest
 
-from app.core.redis import get_redis
 from app.core.extensions import db
+from app.core.redis import get_redis
 from app.credit_codes import keys
 from app.verification.models import Redemption
 from tests.verification_support import csrf_token, issue, issue_expired, login, verify
@@ -137,8 +137,8 @@ def test_credentials_are_required(app, client, headers, status, code):
 
 
 def test_revoked_key_is_refused(app, client, make_merchant, make_resident):
-    from app.merchants.models import MerchantApiKey
     from app.core.time import utcnow
+    from app.merchants.models import MerchantApiKey
 
     merchant = make_merchant()
     for key in db.session.query(MerchantApiKey).filter_by(merchant_id=merchant.id):
@@ -149,9 +149,9 @@ def test_revoked_key_is_refused(app, client, make_merchant, make_resident):
 
 def test_revoking_a_key_or_an_offer_takes_effect_once_the_cache_entry_is_old(
         app, client, make_merchant, make_resident, monkeypatch):
-    from app.merchants.models import MerchantApiKey
     from app.core.time import utcnow
     from app.merchants import access, services
+    from app.merchants.models import MerchantApiKey
 
     merchant = make_merchant()
     benefit = merchant.benefits[0]

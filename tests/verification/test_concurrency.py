@@ -7,13 +7,13 @@ import redis
 import requests
 from sqlalchemy import func, select
 
-from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
+from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.core.redis import _fast_fail
-from app.core.extensions import db
-from app.residents.services import register_resident
 from app.credit_codes import codes
+from app.merchants import services as merchant_services
+from app.residents.services import register_resident
 from app.verification.models import Redemption
 from tests.factories import new_id_number, new_phone
 from tests.verification_support import new_credit_code

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.merchants import services as merchant_services
 from app.benefits.models import Benefit
-from app.core.passwords import hash_password
 from app.core.extensions import db
-from app.residents.services import register_resident
+from app.core.passwords import hash_password
 from app.credit_codes import codes
+from app.merchants import services as merchant_services
+from app.residents.services import register_resident
 from merchants import OfflineVerifier, VerificationClient
 from tests.factories import new_id_number, new_phone
 from tests.verification_support import new_credit_code, svg_to_png

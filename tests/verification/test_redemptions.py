@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.core.time import utcnow
 from app.core.extensions import db
+from app.core.time import utcnow
 from app.records.models import CreditRecord
 from app.verification import redemptions as lifecycle
 from app.verification.models import Redemption
