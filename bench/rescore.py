@@ -109,22 +109,14 @@ def generate(conn, n_residents, per, type_rows, department_id):
 
 
 def full_rescore(app, chunk, as_of):
-    """The `flask scores rescore` loop: one committed chunk of persons at a time."""
-    from sqlalchemy import func, select
-
+    """What `flask scores rescore` and the nightly job run: one committed chunk of persons at a
+    time."""
     from app.core.extensions import db
-    from app.residents.models import Person
-    from app.scoring import batch
-    from app.scoring.services import scheme_params
+    from app.scoring.services import rescore_all
 
     with app.app_context():
-        params = scheme_params()
-        last = db.session.scalar(select(func.max(Person.id))) or 0
-        written = 0
         started = time.perf_counter()
-        for lo in range(1, last + 1, chunk):
-            written += batch.rescore(params, as_of, person_range=(lo, lo + chunk))
-            db.session.commit()
+        written = rescore_all(as_of, chunk)
         elapsed = time.perf_counter() - started
         db.session.remove()
     return elapsed, written

@@ -97,13 +97,13 @@ def seed(env, args, token_file):
     from stdnum.cn import ric, uscc
 
     from app import create_app
-    from app.benefits import services as benefit_services
     from app.benefits.models import Benefit
     from app.catalogue.services import load_default_scheme
     from app.core.extensions import db
+    from app.credit_codes import codes, keys, tokens
+    from app.merchants import services as merchant_services
     from app.residents.services import register_resident
     from app.scoring.services import rescore_people
-    from app.verification import codes, keys, tokens
 
     app = create_app({"CREDIT_CODE_TTL": 1800}, instance_path=env["BENCH_INSTANCE"])
     with app.app_context():
@@ -113,9 +113,9 @@ def seed(env, args, token_file):
                           scene="信易租", min_tier="good", deposit_free=True)
         db.session.add(benefit)
         body = "91410100MA3X0BNCH"
-        merchant = benefit_services.create_merchant("压测商户", body + uscc.calc_check_digit(body))
+        merchant = merchant_services.create_merchant("压测商户", body + uscc.calc_check_digit(body))
         merchant.benefits = [benefit]
-        key = benefit_services.issue_api_key(merchant, label="bench")
+        key = merchant_services.issue_api_key(merchant, label="bench")
         residents = []
         for i in range(args.residents):
             id_body = f"4101021990{(i // 28) % 12 + 1:02d}{i % 28 + 1:02d}{i % 1000:03d}"
