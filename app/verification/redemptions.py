@@ -10,7 +10,7 @@ from datetime import time as dtime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import audit
@@ -64,30 +64,44 @@ def result_for_token(token_id: str) -> dict | None:
             "merchant": redemption.merchant.name, "at": redemption.granted_at.isoformat()}
 
 
-def _open_default(redemption) -> bool:
-    return redemption.status == "defaulted" and redemption.record_id is None
+def _replaceable(action):
+    """The states an outcome may replace: a granted use, or (to settle it) a default not yet
+    recorded; a default replaces only a granted use."""
+    if action == "default":
+        return Redemption.status == "granted"
+    return or_(Redemption.status == "granted",
+               and_(Redemption.status == "defaulted", Redemption.record_id.is_(None)))
 
 
 def report(caller, redemption, action, note="") -> Redemption:
-    """Apply a merchant's outcome report; repeating the same report is a no-op."""
-    target = _TARGET[action]
-    if redemption.status == target:
-        return redemption
-    allowed = redemption.status == "granted" or (_open_default(redemption) and action != "default")
-    if not allowed:
+    """Apply a merchant's outcome report; repeating the same report is a no-op.
+
+    The transition is one conditional UPDATE: of two reports racing on a redemption exactly one
+    changes it, and only that one adds records.
+    """
+    target, now = _TARGET[action], utcnow()
+    values = {"status": target}
+    if note:
+        values["note"] = note
+    if action == "complete":
+        values["completed_at"] = now
+    elif action == "cancel":
+        values["cancelled_at"] = now
+    else:
+        grace = int(current_app.config.get("MERCHANT_DEFAULT_GRACE_DAYS", 7))
+        values.update(defaulted_at=now, default_due_at=now + timedelta(days=grace))
+    changed = db.session.execute(
+        update(Redemption).where(Redemption.id == redemption.id, _replaceable(action))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(redemption)
+    if not changed:
+        if redemption.status == target:
+            return redemption
         raise ApiError(409, "invalid_transition",
                        _("This redemption is already %(status)s.", status=redemption.status),
                        {"status": redemption.status})
-    now = utcnow()
-    redemption.status, redemption.note = target, note or redemption.note
     if action == "complete":
-        redemption.completed_at = now
         _fulfilment_record(redemption)
-    elif action == "cancel":
-        redemption.cancelled_at = now
-    else:
-        grace = int(current_app.config.get("MERCHANT_DEFAULT_GRACE_DAYS", 7))
-        redemption.defaulted_at, redemption.default_due_at = now, now + timedelta(days=grace)
     audit(caller.actor, f"redemption.{target}", "redemption", redemption.id,
           subject_id=redemption.person_id,
           data={"merchant_id": redemption.merchant_id, "note": note})

@@ -1,6 +1,9 @@
-"""Concurrent scans of one credit code against a running server: exactly one is granted."""
+"""Concurrent scans of one credit code against a running server: exactly one is granted; of
+outcome reports racing on one redemption, exactly one takes effect."""
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import redis
@@ -11,9 +14,12 @@ from app.benefits.models import Benefit
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.core.redis import _fast_fail
+from app.core.time import utcnow
 from app.credit_codes import codes
 from app.merchants import services as merchant_services
+from app.records.models import CreditRecord
 from app.residents.services import register_resident
+from app.verification import redemptions as lifecycle
 from app.verification.models import Redemption
 from tests.factories import new_id_number, new_phone
 from tests.verification_support import new_credit_code
@@ -105,3 +111,50 @@ def test_concurrent_scans_of_different_tokens_respect_the_limit(live_server):
     answers = _scan_all(live_server, key, tokens, benefit.code, threads=20)
     assert [a["decision"] for a in answers].count("granted") == 2
     assert {a["reason"] for a in answers if a["decision"] == "denied"} == {"limit_reached"}
+
+
+def _grant_all(url, key, tokens, benefit_code):
+    return [a["redemption_id"] for a in _scan_all(url, key, tokens, benefit_code, threads=10)]
+
+
+def _race(url, key, redemption_id, actions):
+    """Send the reports at once (a barrier releases both threads together); return the statuses."""
+    start = threading.Barrier(len(actions))
+
+    def send(action):
+        start.wait()
+        return requests.post(f"{url}/api/v1/redemptions/{redemption_id}/{action}", timeout=60,
+                             json={}, headers={"Authorization": f"Bearer {key}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=len(actions)) as pool:
+        return dict(zip(actions, pool.map(send, actions)))
+
+
+OUTCOME = {"complete": "completed", "cancel": "cancelled", "default": "defaulted"}
+# what each final state must carry once due defaults are processed (the benefit is not deposit-free)
+RECORDS = {"completed": ["merchant_fulfilment"], "cancelled": [], "defaulted": ["merchant_default"]}
+
+
+def test_30_raced_outcome_reports_leave_every_redemption_consistent(live_server, live_app):
+    benefit, merchant, key, resident = _committed_setup()
+    tokens = [codes.issue_credit_code(resident)[0] for _ in range(30)]
+    db.session.commit()
+    ids = _grant_all(live_server, key, tokens, benefit.code)
+    pairs = [("complete", "cancel"), ("complete", "default"), ("cancel", "default")] * 10
+    answers = {rid: _race(live_server, key, rid, pair) for rid, pair in zip(ids, pairs)}
+    grace = live_app.config["MERCHANT_DEFAULT_GRACE_DAYS"]
+    lifecycle.process_defaults(now=utcnow() + timedelta(days=grace, minutes=1))
+    db.session.commit()
+
+    for rid, pair in zip(ids, pairs):
+        statuses, redemption = answers[rid], db.session.get(Redemption, rid)
+        records = db.session.scalars(select(CreditRecord.type_code).where(
+            CreditRecord.source_id.like(f"redemption-{rid}-%"))).all()
+        won = [action for action in pair if statuses[action] == 200]
+        assert sorted(statuses.values()) in ([200, 409], [200, 200]), statuses
+        if len(won) == 2:  # the default came first, then the other report settled it
+            assert "default" in pair
+            won = [action for action in pair if action != "default"]
+        assert redemption.status == OUTCOME[won[0]], (statuses, redemption.status)
+        assert records == RECORDS[redemption.status], (statuses, redemption.status, records)
+        assert (redemption.record_id is not None) == bool(records)
