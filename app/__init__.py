@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core import extensions
 from app.core.config import load_config
@@ -31,12 +32,21 @@ def create_app(config=None, instance_path=None):
                 static_folder="../static")
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
+    trust_proxies(app)
     register_extensions(app)
     register_domains()
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app):
+    """Behind `TRUSTED_PROXIES` load balancers, take the client's address and scheme from their
+    X-Forwarded-For/-Proto, so rate limits and the audit log see the real client."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app):

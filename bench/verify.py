@@ -105,7 +105,7 @@ def seed(env, args, token_file):
     from app.residents.services import register_resident
     from app.scoring.services import rescore_people
 
-    app = create_app({"CREDIT_CODE_TTL": 1800}, instance_path=env["BENCH_INSTANCE"])
+    app = create_app(instance_path=env["BENCH_INSTANCE"])
     with app.app_context():
         upgrade()
         load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
@@ -192,6 +192,8 @@ def main():
         "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "PASSWORD_HASH_COST": "low",
         "VERIFICATION_RATE_LIMIT": "100000/second",
+        # tokens signed ahead of the run must outlive it (and the server must accept their expiry)
+        "CREDIT_CODE_TTL": "1800",
         "BENCH_INSTANCE": str(workdir / "instance"),
     }
     server = None

@@ -43,6 +43,9 @@ def load_config(instance_path, overrides=None):
         "OPENAPI_JSON_PATH": "openapi.json",
         "RATELIMIT_HEADERS_ENABLED": True,
         "MERCHANT_DEFAULT_GRACE_DAYS": _env_int("MERCHANT_DEFAULT_GRACE_DAYS", 7),
+        "CREDIT_CODE_TTL": _env_int("CREDIT_CODE_TTL", 60),
+        # proxy hops in front of the app whose X-Forwarded-For/-Proto are believed (0: none)
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "SMS_SENDER": os.environ.get("SMS_SENDER"),
     }
     for name in SECRET_NAMES:

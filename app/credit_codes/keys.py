@@ -2,7 +2,8 @@
 
 The cache only saves a query and a decryption per request; the database stays the source of
 truth, so rotation on one worker reaches the others within `_CACHE_SECONDS` (and at once for a
-key id a worker has not seen yet).
+key id a worker has not seen yet). Meanwhile no token expiring later than a genuine one could
+verifies, so a retired key cannot be used to forge long-lived codes.
 """
 import base64
 import secrets
@@ -70,6 +71,8 @@ def published_keys() -> list[SigningKey]:
 
 
 def jwks() -> dict:
+    """The published keys; a fresh installation creates its first key here (the caller commits)."""
+    current_key()
     return {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": k.kid, "x": _b64url(k.public_key),
                       "use": "sig", "alg": "EdDSA"} for k in published_keys()]}
 
@@ -105,8 +108,10 @@ def signature_valid(claims) -> bool:
     if entry is None:
         return False
     verify_key, retired, _loaded = entry
-    # a token from a retired key cannot expire later than that key's last possible token
-    if retired is not None and claims.expires > retired + token_ttl() + 5:
+    # no genuine token expires later than one issued now, and a retired key's tokens no later
+    # than its last possible one
+    latest = time.time() if retired is None else min(time.time(), retired)
+    if claims.expires > latest + token_ttl() + 5:
         return False
     try:
         verify_key.verify(claims.signed, claims.signature)

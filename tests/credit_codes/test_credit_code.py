@@ -156,3 +156,37 @@ def test_jwks_is_public_and_cacheable(app, client, make_resident):
     issue(make_resident())
     response = client.get("/.well-known/jwks.json")
     assert response.status_code == 200 and "max-age" in response.headers.get("Cache-Control", "")
+
+
+def _forge(resident, key, expires):
+    """A token signed with `key` (as by someone holding its private half) expiring at `expires`."""
+    import secrets
+
+    token_id = secrets.token_bytes(8)
+    subject = tokens.mask_subject(codes._subject_secret(), resident.id, token_id)
+    return tokens.encode(key.kid, int(expires), token_id, subject, keys.signer(key))
+
+
+def test_a_rotated_out_key_cannot_forge_long_lived_codes_while_workers_still_cache_it(
+        app, make_resident):
+    resident = make_resident()
+    leaked = keys.current_key()
+    codes.check_token(issue(resident))  # this worker now caches the key as current
+    keys.rotate()  # on another worker: the cache here still says current
+    with pytest.raises(InvalidToken):
+        codes.check_token(_forge(resident, leaked, time.time() + 3600))
+    with pytest.raises(InvalidToken):
+        codes.check_token(_forge(resident, keys.current_key(), time.time() + keys.token_ttl() + 60))
+    genuine = _forge(resident, keys.current_key(), time.time() + keys.token_ttl())
+    assert codes.check_token(genuine).resident_id == resident.id
+
+
+def test_a_fresh_installation_publishes_its_first_key_before_any_code(app, client, make_resident):
+    from app.credit_codes.models import SigningKey
+
+    db.session.query(SigningKey).delete()
+    db.session.flush()
+    keys.clear_cache()
+    published = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(published) == 1
+    assert tokens.decode(issue(make_resident())).kid == published[0]["kid"]
