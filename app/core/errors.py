@@ -76,14 +76,14 @@ def handle_http_exception(error):
     status = error.code or 500
     message = _friendly_messages().get(status, error.description)
     details, custom = _http_details(error)
+    # keep the headers the exception carries (a 405's Allow), not its content type
+    headers = {name: value for name, value in error.get_headers()
+               if name.lower() != "content-type"}
+    headers.update((getattr(error, "data", None) or {}).get("headers") or {})
     if not wants_json():
-        return render_template("error.html", status=status, message=custom or message), status
-    code = CODES.get(status, "error")
-    if status == 400 and "Invalid JSON body." in str(details):
-        code, details = "malformed_json", {}
-        message = _("The body is not valid JSON.")
-    headers = (getattr(error, "data", None) or {}).get("headers", {})
-    return error_response(status, code, custom or message, details, headers)
+        return (render_template("error.html", status=status, message=custom or message), status,
+                headers)
+    return error_response(status, CODES.get(status, "error"), custom or message, details, headers)
 
 
 def handle_api_error(error):

@@ -89,7 +89,7 @@ def redemptions():
                            rows=lifecycle.list_for_merchant(staff.merchant))
 
 
-@bp.post("/redemptions/<int:redemption_id>/<any(complete, default, cancel):action>")
+@bp.post("/redemptions/<id:redemption_id>/<any(complete, default, cancel):action>")
 @staff_required
 def report(redemption_id, action):
     staff = current_staff()

@@ -1,5 +1,7 @@
 import csv
+import signal
 import zipfile
+from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
@@ -25,6 +27,19 @@ def import_file(path, code, report, batch_size):
     report = report or f"{path}.errors.csv"
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
     try:
+        with _sigterm_as_interrupt():
+            _import(path, code, department, report, batch_size, totals)
+    except KeyboardInterrupt:
+        db.session.rollback()
+        raise click.ClickException(
+            f"stopped after {sum(totals.values())} rows were committed; run the same command "
+            f"again to resume (rows already taken count as duplicates)") from None
+    click.echo(f"accepted {totals['accepted']}, duplicates {totals['duplicate']}, "
+               f"rejected {totals['rejected']}; error report: {report}")
+
+
+def _import(path, code, department, report, batch_size, totals):
+    try:
         total_rows = count_rows(path)
         rows = read_rows(path)
         with open(report, "w", newline="", encoding="utf-8") as out, click.progressbar(
@@ -46,5 +61,17 @@ def import_file(path, code, report, batch_size):
         # batches before the unreadable part are committed; a re-run resumes as duplicates
         raise click.ClickException(f"cannot read {path} (CSV and JSON lines must be UTF-8, "
                                    f"XLSX a workbook): {exc}") from exc
-    click.echo(f"accepted {totals['accepted']}, duplicates {totals['duplicate']}, "
-               f"rejected {totals['rejected']}; error report: {report}")
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """A SIGTERM (a stopped container, `kill`) ends the import like Ctrl-C: cleanly, with a count."""
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,8 +1,9 @@
 """Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for `ingest`."""
 import csv
-import json
 from itertools import islice
 from pathlib import Path
+
+from app.core.json import loads
 
 BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
 
@@ -95,6 +96,6 @@ def _jsonl(path):
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError:
+                yield number, loads(line)
+            except ValueError:  # not JSON, or beyond the limits of app.core.json
                 yield number, line.rstrip("\n")

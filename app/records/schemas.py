@@ -4,6 +4,7 @@ from datetime import date, datetime
 import marshmallow as ma
 
 from app.core.time import CITY_TZ
+from app.core.validation import DATE_RANGE, NO_CONTROL, json_value
 
 
 class CityDate(ma.fields.Field):
@@ -18,29 +19,24 @@ class CityDate(ma.fields.Field):
             if len(value) == 10:
                 return date.fromisoformat(value)
             moment = datetime.fromisoformat(value)
-        except ValueError as exc:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=CITY_TZ)
+            return moment.astimezone(CITY_TZ).date()
+        except (ValueError, OverflowError) as exc:  # overflow: the first or last day of time
             raise self.make_error("invalid") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=CITY_TZ)
-        return moment.astimezone(CITY_TZ).date()
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()
 
 
-# PostgreSQL text cannot hold NUL, and no identifier or name needs a control character
-NO_CONTROL = ma.validate.Regexp(r"^[^\x00-\x1f\x7f]*$",
-                                error="Control characters are not allowed.")
-
-
 class RecordArgs(ma.Schema):
     source_id = ma.fields.String(required=True, validate=[ma.validate.Length(1, 64), NO_CONTROL])
-    id_number = ma.fields.String(required=True, validate=ma.validate.Length(1, 30))
+    id_number = ma.fields.String(required=True, validate=[ma.validate.Length(1, 30), NO_CONTROL])
     name = ma.fields.String(required=True, validate=[ma.validate.Length(1, 50), NO_CONTROL])
     type = ma.fields.String(required=True, validate=[ma.validate.Length(1, 60), NO_CONTROL])
-    occurred_at = CityDate(required=True)
-    ended_at = CityDate(load_default=None, allow_none=True)
-    attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+    occurred_at = CityDate(required=True, validate=DATE_RANGE)
+    ended_at = CityDate(load_default=None, allow_none=True, validate=DATE_RANGE)
+    attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, validate=json_value)
 
 
 class RecordBatchArgs(ma.Schema):
@@ -51,9 +47,9 @@ class RecordBatchArgs(ma.Schema):
 
 class RecordPatchArgs(ma.Schema):
     type = ma.fields.String(validate=[ma.validate.Length(1, 60), NO_CONTROL])
-    occurred_at = CityDate()
-    ended_at = CityDate(allow_none=True)
-    attributes = ma.fields.Dict(keys=ma.fields.String())
+    occurred_at = CityDate(validate=DATE_RANGE)
+    ended_at = CityDate(allow_none=True, validate=DATE_RANGE)
+    attributes = ma.fields.Dict(keys=ma.fields.String(), validate=json_value)
 
 
 class FieldErrorSchema(ma.Schema):

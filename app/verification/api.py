@@ -65,7 +65,7 @@ def list_redemptions(args):
     return {"redemptions": lifecycle.list_for_merchant(g.caller.merchant, args["day"])}
 
 
-@redemption_blp.route("/<int:redemption_id>")
+@redemption_blp.route("/<id:redemption_id>")
 @redemption_blp.response(200, RedemptionSchema)
 @redemption_blp.alt_response(404, description="No such redemption for this merchant")
 def get_redemption(redemption_id):
@@ -73,7 +73,7 @@ def get_redemption(redemption_id):
     return lifecycle.for_merchant(g.caller.merchant, redemption_id)
 
 
-@redemption_blp.route("/<int:redemption_id>/<any(complete, default, cancel):action>", methods=["POST"])
+@redemption_blp.route("/<id:redemption_id>/<any(complete, default, cancel):action>", methods=["POST"])
 @redemption_blp.arguments(OutcomeArgs, required=False)
 @redemption_blp.response(200, RedemptionSchema)
 @redemption_blp.alt_response(404, description="No such redemption for this merchant")

@@ -1,12 +1,15 @@
 """Request and response shapes of the verification and redemption APIs."""
 import marshmallow as ma
 
+from app.core.validation import DATE_RANGE, NO_CONTROL, PLAIN_TEXT
 from app.verification.services import REASONS, benefit_name
 
 
 class VerificationArgs(ma.Schema):
-    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=400))
-    benefit = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    # a typed or scanned code may carry spaces, tabs or a line break; they are dropped later
+    token = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=400), PLAIN_TEXT])
+    benefit = ma.fields.String(required=True,
+                               validate=[ma.validate.Length(min=1, max=40), NO_CONTROL])
 
 
 class BenefitRefSchema(ma.Schema):
@@ -27,7 +30,7 @@ class VerificationSchema(ma.Schema):
 
 
 class OutcomeArgs(ma.Schema):
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    note = ma.fields.String(load_default="", validate=[ma.validate.Length(max=200), PLAIN_TEXT])
 
 
 class RedeemedBenefitSchema(ma.Schema):
@@ -54,4 +57,4 @@ class RedemptionListSchema(ma.Schema):
 
 
 class RedemptionQueryArgs(ma.Schema):
-    day = ma.fields.Date(load_default=None)
+    day = ma.fields.Date(load_default=None, validate=DATE_RANGE)
