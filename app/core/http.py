@@ -1,10 +1,14 @@
 """Request hooks every blueprint relies on: JSON bodies, CSRF, security headers, locale."""
 from flask import has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
+from app.core.errors import ApiError
 from app.core.extensions import csrf
+from app.core.json import JsonLimitError, loads
+from app.core.validation import MAX_DEPTH, RowIdConverter, holds_control
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -13,6 +17,29 @@ def require_json_body():
     if (request.method in UNSAFE and request.path.startswith("/api/")
             and request.content_length and not request.is_json):
         raise UnsupportedMediaType()
+
+
+def check_json_body():
+    """Refuse a JSON body that is not JSON within the limits before any view parses it."""
+    if not request.is_json or not request.get_data(cache=True):
+        return
+    try:
+        loads(request.get_data(cache=True))
+    except JsonLimitError as exc:
+        raise ApiError(400, "malformed_json", _("The body nests deeper than %(depth)d levels.",
+                                                depth=MAX_DEPTH)) from exc
+    except ValueError as exc:
+        raise ApiError(400, "malformed_json", _("The body is not valid JSON."),
+                       {"reason": str(exc)[:200]}) from exc
+
+
+def refuse_control_characters():
+    """No query or form field may hold NUL or another control character (tabs and line breaks
+    aside): the database cannot store some and no field needs them."""
+    fields = [request.args, request.form] if request.method in UNSAFE else [request.args]
+    if any(holds_control(value) for field in fields for _name, values in field.lists()
+           for value in values):
+        raise ApiError(400, "control_characters", _("Control characters are not allowed."))
 
 
 def protect_from_csrf():
@@ -64,6 +91,9 @@ def select_locale():
 
 def register_hooks(app):
     app.jinja_env.globals["get_locale"] = get_locale
+    app.url_map.converters["id"] = RowIdConverter
     app.before_request(require_json_body)
+    app.before_request(check_json_body)
+    app.before_request(refuse_control_characters)
     app.before_request(protect_from_csrf)
     app.after_request(security_headers)
