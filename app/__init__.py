@@ -53,10 +53,12 @@ def register_extensions(app):
     from app.core import auth  # noqa: F401 - installs the session user loader
     from app.core.http import register_hooks, select_locale
     from app.core.redis import init_redis
+    from app.residents.identity import init_identity
     from app.residents.sms import init_sms
 
     init_redis(app)
     init_sms(app)
+    init_identity(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.login_manager.init_app(app)
@@ -77,6 +79,8 @@ def _import_models():
     from app.benefits import models as _benefits  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
     from app.core import audit as _audit  # noqa: F401
+    from app.core import sessions as _sessions  # noqa: F401
+    from app.core import signin_guard as _signin_guard  # noqa: F401
     from app.credit_codes import models as _credit_codes  # noqa: F401
     from app.departments import models as _departments  # noqa: F401
     from app.merchants import models as _merchants  # noqa: F401

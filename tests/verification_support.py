@@ -74,19 +74,27 @@ def make_merchant(app, make_benefit):
 
 
 def login(client, user):
+    """Sign `user` in on `client` as the sign-in forms do (the session is recorded on the server)."""
+    from flask import session
+
+    from app.core.auth import sign_in
+
+    with client.application.test_request_context():
+        sign_in(user)
+        signed_in = dict(session)
     with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
+        s.update(signed_in)
 
 
 def csrf_token(client):
     """A CSRF token for the client's session: the secret goes into its session cookie."""
-    from flask import session
+    from flask import g, session
     from flask_wtf.csrf import generate_csrf
 
     with client.session_transaction() as s:
         secret = s.get("csrf_token")
     with client.application.test_request_context():
+        g.pop("csrf_token", None)  # the test's app context outlives requests: drop another's
         if secret:
             session["csrf_token"] = secret
         token = generate_csrf()

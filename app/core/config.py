@@ -3,6 +3,7 @@ import base64
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 SECRET_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY")
@@ -47,6 +48,9 @@ def load_config(instance_path, overrides=None):
         # proxy hops in front of the app whose X-Forwarded-For/-Proto are believed (0: none)
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "SMS_SENDER": os.environ.get("SMS_SENDER"),
+        "IDENTITY_VERIFIER": os.environ.get("IDENTITY_VERIFIER"),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
     }
     for name in SECRET_NAMES:
         if os.environ.get(name):
@@ -58,6 +62,8 @@ def load_config(instance_path, overrides=None):
             raise ConfigError(f"missing required settings: {', '.join(missing)}")
         cfg.update({n: v for n, v in _dev_secrets(instance_path).items() if n in missing})
     cfg["SESSION_COOKIE_SECURE"] = env == "production"
+    # Flask refuses a signed cookie older than this, whatever it holds
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_MAX_HOURS"])
     return cfg
 
 

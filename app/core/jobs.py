@@ -35,6 +35,7 @@ JOBS = {
     "seal": JobSpec("app.core.audit_jobs.seal_audit_log", timeout=600, interval=60),
     "defaults": JobSpec("app.verification.jobs.process_defaults", timeout=1800, cron="0 * * * *"),
     "rescore": JobSpec("app.scoring.jobs.nightly_rescore", timeout=4 * 3600, cron="0 2 * * *"),
+    "sign_in": JobSpec("app.core.signin_jobs.prune_sign_in_state", timeout=600, cron="30 * * * *"),
 }
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ from app.departments.services import create_department
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant, MerchantApiKey
 from app.records.services import ingest
+from app.residents.identity import write_demo_subscribers
 from app.residents.services import find_resident_by_phone, register_resident
 from app.scoring.services import rescore_all
 
@@ -69,6 +70,9 @@ def demo(residents):
     db.session.commit()
     path.write_text(json.dumps(creds, ensure_ascii=False, indent=2))
     path.chmod(0o600)
+    # the fake identity service knows the demo people with their phones
+    write_demo_subscribers({id_number: {"name": name, "phone": people.phone(i)}
+                            for i, (id_number, name) in enumerate(identities)})
     _print(creds, path)
 
 

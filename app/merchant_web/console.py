@@ -2,15 +2,15 @@
 see the answer, and report the outcome of today's redemptions."""
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import logout_user
 
 from app.core.audit import audit
-from app.core.auth import sign_in
+from app.core.auth import sign_in, sign_out
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter
 from app.core.http import safe_next
+from app.core.signin_guard import TooManyFailures, wait_text
 from app.merchants.access import MerchantCaller, current_staff
 from app.merchants.services import authenticate_staff
 from app.verification import redemptions as lifecycle
@@ -51,9 +51,14 @@ def login():
         return redirect(url_for("merchant.scan"))
     error, status = None, 200
     if request.method == "POST":
-        staff = authenticate_staff(request.form.get("phone", "").strip(),
-                                   request.form.get("password", ""))
+        try:
+            staff = authenticate_staff(request.form.get("phone", "").strip(),
+                                       request.form.get("password", ""), request.remote_addr or "")
+        except TooManyFailures as exc:
+            return (render_template("merchant/login.html", error=wait_text(exc.wait)), 429,
+                    {"Retry-After": str(exc.wait)})
         if staff is None:
+            db.session.commit()  # keep the failure's count
             error, status = _("The mobile number or the password is wrong."), 401
         else:
             sign_in(staff)
@@ -67,8 +72,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    sign_out()
+    db.session.commit()
     return redirect(url_for("merchant.login"))
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from stdnum.cn import uscc
 
 from app.benefits.read import BenefitTerms, terms_by_code
-from app.core import crypto
+from app.core import crypto, signin_guard
 from app.core.cache import TtlCache
 from app.core.extensions import db
 from app.core.passwords import check_password
@@ -54,12 +54,16 @@ def find_staff_by_phone(phone: str) -> MerchantStaff | None:
     return db.session.scalar(select(MerchantStaff).filter_by(phone_index=staff_phone_index(phone)))
 
 
-def authenticate_staff(phone: str, password: str) -> MerchantStaff | None:
-    """The active staff member of an active merchant with this phone and password, or None."""
-    staff = find_staff_by_phone(phone) if phone.isdigit() and len(phone) == 11 else None
-    if staff is None or not staff.active or not staff.merchant.active or not password:
-        return None
-    return staff if check_password(staff.password_hash, password) else None
+def authenticate_staff(phone: str, password: str, address: str) -> MerchantStaff | None:
+    """The active staff member of an active merchant with this phone and password, or None
+    (counted against `address`); raises `signin_guard.TooManyFailures` while it must wait."""
+    def check():
+        staff = find_staff_by_phone(phone) if phone.isdigit() and len(phone) == 11 else None
+        if staff is None or not staff.active or not staff.merchant.active or not password:
+            return None
+        return staff if check_password(staff.password_hash, password) else None
+
+    return signin_guard.guarded(f"staff:{staff_phone_index(phone)}", address, check)
 
 
 def offering_merchants(benefit_ids) -> dict[int, list[Merchant]]:

@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 import marshmallow as ma
 
+from app.core.text import visible_text
 from app.core.time import CITY_TZ
 from app.core.validation import DATE_RANGE, NO_CONTROL, json_value
 
@@ -32,7 +33,8 @@ class CityDate(ma.fields.Field):
 class RecordArgs(ma.Schema):
     source_id = ma.fields.String(required=True, validate=[ma.validate.Length(1, 64), NO_CONTROL])
     id_number = ma.fields.String(required=True, validate=[ma.validate.Length(1, 30), NO_CONTROL])
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(1, 50), NO_CONTROL])
+    name = ma.fields.String(required=True,
+                            validate=[ma.validate.Length(1, 50), NO_CONTROL, visible_text])
     type = ma.fields.String(required=True, validate=[ma.validate.Length(1, 60), NO_CONTROL])
     occurred_at = CityDate(required=True, validate=DATE_RANGE)
     ended_at = CityDate(load_default=None, allow_none=True, validate=DATE_RANGE)

@@ -1,14 +1,15 @@
 """Signing in and out, registering with a verified phone, consent, and closing the account."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import logout_user
+from sqlalchemy.exc import IntegrityError
 
 from app.core.audit import audit
-from app.core.auth import sign_in
+from app.core.auth import sign_in, sign_out
 from app.core.crypto import mask_id_number, mask_phone
 from app.core.extensions import db, limiter
 from app.core.http import safe_next
 from app.core.passwords import check_password
+from app.core.signin_guard import TooManyFailures, wait_text
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import (
     ActionForm,
@@ -21,7 +22,6 @@ from app.resident_web.forms import (
 )
 from app.residents import services
 
-REGISTER_PURPOSE = "register"
 PASSWORD_PURPOSE = "password"
 
 
@@ -34,13 +34,14 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            resident = services.authenticate(form.phone.data, form.password.data)
-        except services.SignInLocked:
-            db.session.commit()
-            form.form_errors.append(_("Too many wrong passwords. Sign-in is locked for 15 minutes; "
-                                      "try again later."))
-            return render_template("resident/login.html", form=form), 429
+            resident = services.authenticate(form.phone.data, form.password.data,
+                                             request.remote_addr or "")
+        except TooManyFailures as exc:
+            form.form_errors.append(wait_text(exc.wait))
+            return (render_template("resident/login.html", form=form), 429,
+                    {"Retry-After": str(exc.wait)})
         if resident is None:
+            db.session.commit()  # keep the failure's count
             form.form_errors.append(_("The mobile number or the password is wrong."))
             status = 401
         else:
@@ -57,8 +58,8 @@ def login():
 @bp.post("/logout")
 def logout():
     ActionForm()  # the CSRF token was checked before the view ran
-    logout_user()
-    session.clear()
+    sign_out()
+    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("resident.home"))
 
@@ -67,9 +68,8 @@ def logout():
 @resident_required(consent=False)
 def sign_out_everywhere():
     services.sign_out_everywhere(current_resident())
+    sign_out()
     db.session.commit()
-    logout_user()
-    session.clear()
     flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("resident.login"))
 
@@ -82,15 +82,14 @@ def register():
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
-        problems = services.registration_problems(form.id_number.data, form.name.data,
-                                                  form.phone.data)
+        problems = services.registration_problems(form.id_number.data)
         for name, message in problems.items():
             getattr(form, name).errors.append(message)
         if not problems:
             handle = services.start_registration(form.id_number.data, form.name.data,
                                                  form.phone.data, form.password.data)
             session["registration"] = handle
-            services.send_phone_code(REGISTER_PURPOSE, form.phone.data)
+            services.send_registration_code(form.phone.data)
             return redirect(url_for("resident.verify_phone"))
         status = 422
     elif request.method == "POST":
@@ -107,14 +106,15 @@ def verify_phone():
         return redirect(url_for("resident.register"))
     form, status = CodeForm(), 200
     if form.validate_on_submit():
-        if services.check_phone_code(REGISTER_PURPOSE, pending["phone"], form.code.data):
+        if services.check_phone_code(services.REGISTER_PURPOSE, pending["phone"],
+                                     form.code.data):
             try:
                 services.finish_registration(session.pop("registration"))
-            except ValueError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                return redirect(url_for("resident.register"))
-            db.session.commit()
+                db.session.commit()
+            except services.RegistrationRefused as exc:
+                return _refuse_registration(str(exc))
+            except IntegrityError:  # another registration of this person or phone won a race
+                return _refuse_registration(str(services.RegistrationRefused()))
             flash(_("Your account is ready. Please sign in."), "success")
             return redirect(url_for("resident.login"))
         form.code.errors.append(_("The code is wrong or has expired."))
@@ -125,13 +125,19 @@ def verify_phone():
                            phone=mask_phone(pending["phone"])), status
 
 
+def _refuse_registration(message):
+    db.session.rollback()
+    flash(message, "error")
+    return redirect(url_for("resident.register"))
+
+
 @bp.post("/register/resend")
 @limiter.limit("5 per minute;20 per hour")
 def resend_code():
     pending = services.pending_registration(session.get("registration"))
     if pending is None:
         return redirect(url_for("resident.register"))
-    if services.send_phone_code(REGISTER_PURPOSE, pending["phone"]):
+    if services.send_registration_code(pending["phone"]):
         flash(_("A new code has been sent."), "info")
     else:
         flash(_("Please wait a minute before asking for another code."), "error")
@@ -177,9 +183,8 @@ def close_account():
     if form.validate_on_submit():
         if check_password(resident.password_hash, form.password.data):
             services.close_account(resident)
+            sign_out()
             db.session.commit()
-            logout_user()
-            session.clear()
             flash(_("Your account and your score have been deleted."), "info")
             return redirect(url_for("resident.home"))
         form.password.errors.append(_("The password is wrong."))

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.core.text import has_hidden_characters
 from app.residents.services import normalise_id_number
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -58,6 +59,10 @@ class RegisterForm(FlaskForm):
         required(), EqualTo("password", message=_l("The two passwords differ."))])
     consent = BooleanField(_l("I have read the terms above and agree to have my credit score "
                               "computed from my public credit records."))
+
+    def validate_name(self, field):
+        if has_hidden_characters(field.data):
+            raise ValidationError(_l("Remove the invisible or control characters from the name."))
 
     def validate_id_number(self, field):
         try:

@@ -1,7 +1,7 @@
-"""Sign-in lock-out and SMS one-time codes, kept in Redis.
+"""SMS one-time codes and short-lived values, kept in Redis.
 
 Redis is a fast path: when it cannot be reached, the same counters are kept in this process
-(bounded, expiring) so sign-in stays protected and available rather than failing open or closed.
+(bounded, expiring) so codes stay protected and available rather than failing open or closed.
 """
 import hashlib
 import hmac
@@ -14,8 +14,6 @@ from flask import current_app
 
 from app.core.redis import get_redis
 
-MAX_FAILURES = 5          # wrong passwords in a row before the account is locked
-LOCK_SECONDS = 15 * 60
 OTP_SECONDS = 5 * 60
 OTP_MAX_TRIES = 5
 OTP_RESEND_SECONDS = 60
@@ -96,34 +94,6 @@ def _delete(*keys):
     except redis.RedisError:
         pass
     _local.delete(*keys)
-
-
-# --- sign-in lock-out, keyed by the phone's blind index (never the phone itself) -------------
-
-def _fail_key(account_key):
-    return f"signin:fail:{account_key}"
-
-
-def _lock_key(account_key):
-    return f"signin:lock:{account_key}"
-
-
-def is_locked(account_key: str) -> bool:
-    return _get(_lock_key(account_key)) is not None
-
-
-def record_failure(account_key: str) -> bool:
-    """Count a failed sign-in; return True if this failure locked the account."""
-    failures = _incr(_fail_key(account_key), LOCK_SECONDS)
-    if failures >= MAX_FAILURES:
-        _set(_lock_key(account_key), "1", LOCK_SECONDS)
-        _delete(_fail_key(account_key))
-        return True
-    return False
-
-
-def clear_failures(account_key: str) -> None:
-    _delete(_fail_key(account_key))
 
 
 # --- one-time codes -------------------------------------------------------------------------

@@ -8,13 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from app.core import crypto
+from app.core import crypto, signin_guard
 from app.core.audit import audit
+from app.core.auth import end_sessions
 from app.core.db import conflict_insert
 from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
 from app.residents import guard
+from app.residents.identity import identity_verifier
 from app.residents.models import Person, Resident
 from app.residents.signals import account_closed, consent_given
 from app.residents.sms import sms_sender
@@ -110,6 +112,7 @@ def register_resident(id_number, name, phone, password_hash, consent: bool) -> R
 
 ADULT_AGE = 18
 PENDING_SECONDS = 10 * 60
+REGISTER_PURPOSE = "register"
 
 
 def age_on(id_number: str, day: date) -> int:
@@ -117,20 +120,15 @@ def age_on(id_number: str, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def registration_problems(id_number: str, name: str, phone: str) -> dict[str, str]:
-    """Field → reason the account cannot be opened (ID number already normalised)."""
-    problems = {}
+def registration_problems(id_number: str) -> dict[str, str]:
+    """Field → reason to refuse the application at once (ID number already normalised).
+
+    Only what the applicant's own input shows: whether a person, an account or a phone is
+    known is never said here, but decided at the end (`finish_registration`).
+    """
     if age_on(id_number, city_today()) < ADULT_AGE:
-        problems["id_number"] = _("You must be 18 or older to register.")
-    person = find_person(id_number)
-    if person is not None:
-        if person.resident is not None and person.resident.closed_at is None:
-            problems["id_number"] = _("An account already exists for this ID number.")
-        elif person.name != name:
-            problems["name"] = _("The name does not match the ID number.")
-    if find_resident_by_phone(phone) is not None:
-        problems["phone"] = _("This phone number is already registered.")
-    return problems
+        return {"id_number": _("You must be 18 or older to register.")}
+    return {}
 
 
 def start_registration(id_number, name, phone, password) -> str:
@@ -161,52 +159,78 @@ def send_phone_code(purpose: str, phone: str) -> bool:
     return True
 
 
+def send_registration_code(phone: str) -> bool:
+    """Text the code that proves the applicant holds the phone; False if one was sent too
+    recently. A phone that already has an account is told so instead, which only its holder
+    reads: the page answers the same either way."""
+    if find_resident_by_phone(phone) is None:
+        return send_phone_code(REGISTER_PURPOSE, phone)
+    # a code is issued but never sent, so that the resend wait is the same as for a new phone
+    if guard.issue_code(REGISTER_PURPOSE, phone_index(phone)) is None:
+        return False
+    sms_sender().send(phone, _("Someone tried to open a 信易+ account with this number, which "
+                               "already has one. If it was you, sign in instead; if not, you "
+                               "need not do anything."))
+    return True
+
+
 def check_phone_code(purpose: str, phone: str, code: str) -> bool:
     return guard.check_code(purpose, phone_index(phone), code)
 
 
+class RegistrationRefused(Exception):
+    """The application cannot be granted; the message never says why."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _(
+            "We could not open an account with these details. Check that the name and ID "
+            "number are yours and that the phone is registered in your name, then start again."))
+
+
 def finish_registration(handle: str) -> Resident:
-    """Open the account of a verified application; raise ValueError if it can no longer be."""
+    """Open the account of an application whose phone has been proven by its code.
+
+    The identity service must confirm that the phone is registered to this name and ID number
+    before the person's records are linked; any refusal raises the one RegistrationRefused.
+    """
     data = pending_registration(handle)
     if data is None:
-        raise ValueError(_("The registration has expired; please start again."))
-    problems = registration_problems(data["id_number"], data["name"], data["phone"])
-    if problems:
-        raise ValueError(next(iter(problems.values())))
-    person = find_person(data["id_number"])
-    if person is not None and person.resident is not None:
-        resident = _reopen(person.resident, data["phone"], data["password_hash"])
-    else:
-        resident = register_resident(data["id_number"], data["name"], data["phone"],
-                                     data["password_hash"], consent=True)
-    resident.phone_verified_at = utcnow()
+        raise RegistrationRefused(_("The registration has expired; please start again."))
     guard.drop(f"registration:{handle}")
+    id_number, name, phone = data["id_number"], data["name"], data["phone"]
+    person = find_person(id_number)
+    account = person.resident if person is not None else None
+    if account is not None and account.closed_at is None:
+        sms_sender().send(account.phone, _(
+            "Someone tried to open a 信易+ account with your ID number. You already have one: "
+            "sign in with this phone. If it was not you, your account is safe."))
+        raise RegistrationRefused()
+    if ((person is not None and person.name != name) or find_resident_by_phone(phone) is not None
+            or not identity_verifier().check(name, id_number, phone)):
+        raise RegistrationRefused()
+    if account is not None:
+        resident = _reopen(account, phone, data["password_hash"])
+    else:
+        resident = register_resident(id_number, name, phone, data["password_hash"], consent=True)
+    resident.phone_verified_at = utcnow()
     audit(f"resident:{resident.id}", "resident.registered", "resident", resident.id,
           subject_id=resident.person_id, data={"consent_version": CONSENT_VERSION})
     consent_given.send(resident.person_id, actor=f"resident:{resident.id}")
     return resident
 
 
-class SignInLocked(Exception):
-    """Too many wrong passwords: the account is locked for a while."""
+def authenticate(phone: str, password: str, address: str) -> Resident | None:
+    """The resident with this phone and password, or None (counted against `address`).
 
+    Raises `signin_guard.TooManyFailures` while that address must wait before trying again.
+    """
+    def check():
+        resident = find_resident_by_phone(phone)
+        # hash anyway when the phone is unknown, so timing does not reveal who has an account
+        ok = check_password(resident.password_hash if resident else _dummy_hash(), password)
+        return resident if resident is not None and ok else None
 
-def authenticate(phone: str, password: str) -> Resident | None:
-    """Return the resident for a right phone + password; count failures and lock after five."""
-    account_key = phone_index(phone)
-    if guard.is_locked(account_key):
-        raise SignInLocked()
-    resident = find_resident_by_phone(phone)
-    # hash anyway when the phone is unknown, so timing does not reveal who has an account
-    ok = check_password(resident.password_hash if resident else _dummy_hash(), password)
-    if resident is None or not ok:
-        if guard.record_failure(account_key):
-            audit("anonymous", "resident.locked", "resident", resident.id if resident else None,
-                  subject_id=resident.person_id if resident else None)
-            raise SignInLocked()
-        return None
-    guard.clear_failures(account_key)
-    return resident
+    return signin_guard.guarded(f"resident:{phone_index(phone)}", address, check)
 
 
 _dummy_hashes = {}
@@ -231,6 +255,7 @@ def change_password(resident: Resident, password: str) -> None:
     """Set a new password and end every other session (the caller signs this one in again)."""
     resident.password_hash = hash_password(password)
     resident.session_epoch = (resident.session_epoch or 0) + 1
+    end_sessions(resident)
     audit(f"resident:{resident.id}", "resident.password_changed", "resident", resident.id,
           subject_id=resident.person_id)
     db.session.flush()
@@ -238,6 +263,7 @@ def change_password(resident: Resident, password: str) -> None:
 
 def sign_out_everywhere(resident: Resident) -> None:
     resident.session_epoch = (resident.session_epoch or 0) + 1
+    end_sessions(resident)
     audit(f"resident:{resident.id}", "resident.signed_out_everywhere", "resident", resident.id,
           subject_id=resident.person_id)
     db.session.flush()
@@ -271,6 +297,7 @@ def close_account(resident: Resident) -> None:
     resident.phone_index = crypto.blind_index(f"closed:{resident.id}", "residents.closed")
     resident.password_hash = CLOSED_PASSWORD
     resident.session_epoch = (resident.session_epoch or 0) + 1
+    end_sessions(resident)
     audit(f"resident:{resident.id}", "resident.closed", "resident", resident.id,
           subject_id=person_id)
     db.session.flush()

@@ -11,11 +11,13 @@ from app.core.time import CITY_TZ, utcnow
 SEAL = "app.core.audit_jobs.seal_audit_log"
 DEFAULTS = "app.verification.jobs.process_defaults"
 RESCORE = "app.scoring.jobs.nightly_rescore"
+SIGN_IN = "app.core.signin_jobs.prune_sign_in_state"
 
 
 def test_each_job_is_registered_on_its_schedule_in_city_time(app, city_time):
     jobs = {job.func_name: job for job in build_scheduler().get_jobs()}
-    assert set(jobs) == {SEAL, DEFAULTS, RESCORE}
+    assert set(jobs) == {SEAL, DEFAULTS, RESCORE, SIGN_IN}
+    assert jobs[SIGN_IN].cron == "30 * * * *"
     assert (jobs[SEAL].interval, jobs[SEAL].cron) == (60, None)
     assert jobs[DEFAULTS].cron == "0 * * * *"
     assert jobs[RESCORE].cron == "0 2 * * *"
