@@ -6,6 +6,7 @@ import pytest
 from app.core.crypto import mask_phone
 from app.credit_codes import codes
 from tests.resident_support import page_token, sign_in
+from tests.verification_support import login
 
 PAGES = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account",
          "/account/password", "/api/v1/me/score"]
@@ -87,7 +88,7 @@ def test_a_merchant_staff_session_is_not_a_resident(app, two):
     merchant = merchant_services.create_merchant("测试商户", "91410100MA3X000008")
     staff = merchant_services.add_staff(merchant, "店员", "13912345678", hash_password("Staff-pass1"))
     client = app.test_client()
-    with client.session_transaction() as s:
-        s["_user_id"] = staff.get_id()
+    login(client, staff)  # a live staff session, recorded on the server
+    assert client.get("/merchant/").status_code == 200
     assert client.get("/records").status_code == 302
     assert client.get("/api/v1/me/score").status_code == 401
