@@ -39,7 +39,7 @@ def refuse_control_characters():
     fields = [request.args, request.form] if request.method in UNSAFE else [request.args]
     if any(holds_control(value) for field in fields for _name, values in field.lists()
            for value in values):
-        raise ApiError(400, "control_characters", _("Control characters are not allowed."))
+        raise ApiError(422, "control_characters", _("Control characters are not allowed."))
 
 
 def protect_from_csrf():

@@ -28,9 +28,11 @@ class RecordBatch(MethodView):
 
     @blp.arguments(RecordBatchArgs)
     @blp.response(200, BatchResultSchema)
+    @blp.alt_response(400, description="Body is not JSON, or nests too deeply")
     @blp.alt_response(401, description="No or bad department key")
     @blp.alt_response(413, description="Body larger than the limit")
     @blp.alt_response(415, description="Body is not JSON")
+    @blp.alt_response(429, description="Too many requests from this department")
     def post(self, args):
         """Deliver up to 1,000 records; each gets its own result, in request order."""
         outcomes = services.ingest(g.department, args["records"])
@@ -40,17 +42,27 @@ class RecordBatch(MethodView):
                 "rejected": counts["rejected"], "results": [o.as_dict() for o in outcomes]}
 
 
-@blp.route("/<string:source_id>")
+@blp.route("/<string(maxlength=64):source_id>")
 class DepartmentRecord(MethodView):
     decorators = [limiter.limit("600/minute", key_func=_department_key)]
 
     @blp.response(200, RecordSchema)
+    @blp.alt_response(401, description="No or bad department key")
+    @blp.alt_response(404, description="No record of this department has that source id")
+    @blp.alt_response(429, description="Too many requests from this department")
     def get(self, source_id):
         """Read back one of this department's records."""
         return services.department_record(g.department, source_id)
 
     @blp.arguments(RecordPatchArgs)
     @blp.response(200, RecordSchema)
+    @blp.alt_response(400, description="Body is not JSON, or nests too deeply")
+    @blp.alt_response(401, description="No or bad department key")
+    @blp.alt_response(404, description="No record of this department has that source id")
+    @blp.alt_response(409, description="The record is no longer active")
+    @blp.alt_response(413, description="Body larger than the limit")
+    @blp.alt_response(415, description="Body is not JSON")
+    @blp.alt_response(429, description="Too many requests from this department")
     def patch(self, changes, source_id):
         """Correct a record's type, dates or attributes; the score follows at once."""
         record = services.correct(g.department, source_id, changes)
@@ -58,6 +70,9 @@ class DepartmentRecord(MethodView):
         return record
 
     @blp.response(200, RecordSchema)
+    @blp.alt_response(401, description="No or bad department key")
+    @blp.alt_response(404, description="No record of this department has that source id")
+    @blp.alt_response(429, description="Too many requests from this department")
     def delete(self, source_id):
         """Revoke a record; it stops counting at once."""
         record = services.revoke(g.department, source_id)

@@ -37,8 +37,12 @@ class Verifications(MethodView):
 
     @verify_blp.arguments(VerificationArgs)
     @verify_blp.response(200, VerificationSchema)
+    @verify_blp.alt_response(400, description="Body is not JSON, or nests too deeply")
     @verify_blp.alt_response(401, description="No or bad merchant credentials")
+    @verify_blp.alt_response(413, description="Body larger than the limit")
+    @verify_blp.alt_response(415, description="Body is not JSON")
     @verify_blp.alt_response(422, description="Unknown benefit, or Idempotency-Key reused")
+    @verify_blp.alt_response(429, description="Too many verifications from this merchant")
     def post(self, args):
         """Verify a credit code for a benefit: `granted` (with a redemption) or `denied` + reason.
 
@@ -60,6 +64,7 @@ def authenticate():
 @redemption_blp.route("")
 @redemption_blp.arguments(RedemptionQueryArgs, location="query")
 @redemption_blp.response(200, RedemptionListSchema)
+@redemption_blp.alt_response(401, description="No or bad merchant credentials")
 def list_redemptions(args):
     """This merchant's redemptions granted on a day (city time; today by default)."""
     return {"redemptions": lifecycle.list_for_merchant(g.caller.merchant, args["day"])}
@@ -67,6 +72,7 @@ def list_redemptions(args):
 
 @redemption_blp.route("/<id:redemption_id>")
 @redemption_blp.response(200, RedemptionSchema)
+@redemption_blp.alt_response(401, description="No or bad merchant credentials")
 @redemption_blp.alt_response(404, description="No such redemption for this merchant")
 def get_redemption(redemption_id):
     """One of this merchant's redemptions."""
@@ -76,7 +82,11 @@ def get_redemption(redemption_id):
 @redemption_blp.route("/<id:redemption_id>/<any(complete, default, cancel):action>", methods=["POST"])
 @redemption_blp.arguments(OutcomeArgs, required=False)
 @redemption_blp.response(200, RedemptionSchema)
+@redemption_blp.alt_response(400, description="Body is not JSON, or nests too deeply")
+@redemption_blp.alt_response(401, description="No or bad merchant credentials")
 @redemption_blp.alt_response(404, description="No such redemption for this merchant")
+@redemption_blp.alt_response(413, description="Body larger than the limit")
+@redemption_blp.alt_response(415, description="Body is not JSON")
 @redemption_blp.alt_response(409, description="The redemption already has another outcome")
 def report_outcome(args, redemption_id, action):
     """Report the outcome: `complete`, `default` (recorded after the grace period) or `cancel`."""

@@ -81,12 +81,12 @@ def test_405_keeps_the_allow_header_for_apis_and_pages(client):
 
 
 @pytest.mark.parametrize("path", ["/login?next=/%00", "/lang/en?next=%1b", "/?lang=%00"])
-def test_control_characters_in_a_query_are_a_friendly_400(client, path):
+def test_control_characters_in_a_query_are_a_friendly_422(client, path):
     response = client.get(path)
-    assert response.status_code == 400 and "<html" in response.get_data(as_text=True).lower()
+    assert response.status_code == 422 and "<html" in response.get_data(as_text=True).lower()
 
 
-def test_control_characters_in_an_api_query_are_400_in_the_error_shape(client):
+def test_control_characters_in_an_api_query_are_422_in_the_error_shape(client):
     response = client.get("/api/v1/catalogue?version=%00")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "control_characters"

@@ -30,7 +30,7 @@ def test_a_note_that_cannot_be_stored_is_refused(app, client, make_merchant, mak
     sign_in(client, merchant.plain_staff)
     response = client.post(f"/merchant/redemptions/{rid}/complete",
                            data={"csrf_token": csrf_token(client), "note": "a\x00b"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert db.session.get(Redemption, rid).status == "granted"
     response = client.post(f"/merchant/redemptions/{rid}/complete",
                            data={"csrf_token": csrf_token(client), "note": "退回\r\n完好"})
