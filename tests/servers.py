@@ -18,7 +18,6 @@ from app.core.config import SECRET_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def free_port() -> int:
@@ -91,5 +90,5 @@ def signed_in(url, phone, password) -> requests.Session:
     response = session.post(f"{url}/login", timeout=10, allow_redirects=False,
                             data={"phone": phone, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.text
-    session.csrf = _META_CSRF.search(session.get(f"{url}/credit-code", timeout=10).text).group(1)
+    session.csrf = _CSRF.search(session.get(f"{url}/account", timeout=10).text).group(1)
     return session

@@ -110,16 +110,12 @@ def guarded_pool(url) -> redis.ConnectionPool:
 
 
 def init_redis(app):
-    url = app.config.get("REDIS_URL")
-    if url:
-        storage_uri = url
-    else:
-        socket = _embedded_socket(app.instance_path)
-        url = app.config["REDIS_URL"] = f"unix://{socket}"
-        storage_uri = f"redis+unix://{socket}"
+    url = app.config.get("REDIS_URL") or f"unix://{_embedded_socket(app.instance_path)}"
+    app.config["REDIS_URL"] = url
     pool = guarded_pool(url)
     app.extensions["redis"] = redis.Redis(connection_pool=pool)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri)
+    # the limiter names a socket redis+unix://
+    app.config.setdefault("RATELIMIT_STORAGE_URI", f"redis+{url}" if url.startswith("unix:") else url)
     # the limiter shares the pool and so its breaker: while that is open it fails at once
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"connection_pool": pool})
     # a rate limiter that cannot reach Redis counts in this process rather than failing requests

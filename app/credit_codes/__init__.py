@@ -5,6 +5,7 @@ live scan result a resident's page shows.
   characters of base32, QR alphanumeric mode, version ≤ 8 at level Q). The caller commits (the
   very first code creates the signing key).
 - `codes.check_token(text) -> CheckedToken`: signature, resident and expiry of a token.
+- `codes.url_handle(token)` / `codes.token_of_handle(handle)`: what URLs carry instead of a token.
 - `live.publish(token_id, result)` / `live.latest(token_id)`: the scan result, through Redis.
 - `GET /.well-known/jwks.json`; CLI `flask credit-keys rotate|list`.
 """

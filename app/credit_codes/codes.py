@@ -1,5 +1,6 @@
 """Issuing and reading residents' credit codes."""
 import base64
+import binascii
 import hashlib
 import io
 import secrets
@@ -9,14 +10,17 @@ from datetime import datetime, timezone
 
 import qrcode
 import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
+from app.core import crypto
 from app.credit_codes import keys, tokens
 from app.residents.models import Resident
 
 # a fixed mask skips qrcode's trial of all eight (several milliseconds per code)
 QR_MASK = 4
+_HANDLE_CONTEXT = "credit-code-url"
 
 
 def _subject_secret() -> bytes:
@@ -49,6 +53,20 @@ def check_token(text: str, now: float | None = None) -> CheckedToken:
     resident_id = tokens.unmask_subject(_subject_secret(), claims.subject, claims.token_id)
     expired = claims.expires <= (now if now is not None else time.time())
     return CheckedToken(claims, resident_id, expired)
+
+
+def url_handle(token: str) -> str:
+    """An opaque stand-in for a token in URLs, so live codes never reach access logs."""
+    return base64.urlsafe_b64encode(crypto.encrypt(token, _HANDLE_CONTEXT)).decode().rstrip("=")
+
+
+def token_of_handle(handle: str) -> str:
+    """The token a URL handle stands for; raise InvalidToken if the platform did not make it."""
+    try:
+        sealed = base64.urlsafe_b64decode(handle + "=" * (-len(handle) % 4))
+        return crypto.decrypt(sealed, _HANDLE_CONTEXT)
+    except (binascii.Error, ValueError, InvalidTag) as exc:
+        raise tokens.InvalidToken("not a credit-code handle") from exc
 
 
 def qr_svg(token: str) -> bytes:

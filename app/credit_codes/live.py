@@ -1,7 +1,8 @@
 """The scan result a resident's credit-code page shows live, passed through Redis.
 
-Written after the verification commits: a short-lived key the page polls, and a pub/sub message
-for listeners. Redis being down only delays the page; the database still has granted results.
+Written after the verification commits, as a short-lived key the page polls (a poll is a short
+request, so no worker is held waiting for a scan). Redis being down only loses denied results;
+the database still has granted ones.
 """
 import json
 import logging
@@ -18,18 +19,11 @@ def result_key(token_id_hex):
     return f"cc:result:{token_id_hex}"
 
 
-def channel(token_id_hex):
-    return f"cc:live:{token_id_hex}"
-
-
 def publish(token_id_hex, result: dict):
-    """Store and announce a scan result."""
+    """Store a scan result for the resident's page to find."""
     try:
-        pipe = get_redis().pipeline(transaction=False)
-        body = json.dumps(result, ensure_ascii=False)
-        pipe.set(result_key(token_id_hex), body, ex=_RESULT_SECONDS)
-        pipe.publish(channel(token_id_hex), body)
-        pipe.execute()
+        get_redis().set(result_key(token_id_hex), json.dumps(result, ensure_ascii=False),
+                        ex=_RESULT_SECONDS)
     except RedisError as exc:
         log.warning("live result not published: %s", exc)
 

@@ -1,23 +1,24 @@
 """The signed-in resident's own data as JSON: score and credit code (resident session)."""
-import json
-import time
 from datetime import datetime, timezone
 
-from flask import Response, request, stream_with_context, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from redis.exceptions import RedisError
 
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter
-from app.core.redis import get_redis
 from app.credit_codes import codes, live
 from app.credit_codes.tokens import InvalidToken
 from app.resident_web.blueprint import current_resident, private_pages, resident_required
 from app.resident_web.dashboard import score_report
-from app.resident_web.schemas import CreditCodeSchema, MeScoreSchema, ScanResultSchema
+from app.resident_web.schemas import (
+    CreditCodeSchema,
+    MeScoreSchema,
+    ScanResultArgs,
+    ScanResultSchema,
+)
 from app.verification.redemptions import result_for_token
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
@@ -60,8 +61,12 @@ class CreditCode(MethodView):
         """Issue a fresh 60-second credit code; the QR image at `qr_svg_url` encodes `token`."""
         token, expires_at = codes.issue_credit_code(_signed_in())
         db.session.commit()  # the first code ever creates the signing key
-        return {"token": token, "expires_at": expires_at,
-                "qr_svg_url": url_for("credit_code.qr_svg", token=token)}
+        return {"token": token, "expires_at": expires_at, "qr_svg_url": qr_svg_url(token)}
+
+
+def qr_svg_url(token):
+    """Where the token's QR image is; the URL holds an opaque handle, never the token."""
+    return url_for("credit_code.qr_svg", handle=codes.url_handle(token))
 
 
 def _own_token(token):
@@ -76,63 +81,32 @@ def _own_token(token):
     return checked
 
 
-@code_blp.route("/<string:token>.svg")
+@code_blp.route("/<string:handle>.svg")
 @code_blp.alt_response(404, description="Not this resident's code")
-def qr_svg(token):
+def qr_svg(handle):
     """The credit code as an SVG QR code (error correction Q), only for its own resident."""
+    try:
+        token = codes.token_of_handle(handle)
+    except InvalidToken:
+        raise ApiError(404, "not_found", _("There is no such credit code.")) from None
     _own_token(token)
     return Response(codes.qr_svg(token), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
 
 
-@code_blp.route("/<string:token>/result")
+@code_blp.route("/result", methods=["POST"])
+@limiter.limit("120/minute", key_func=_resident_key)
+@code_blp.arguments(ScanResultArgs)
 @code_blp.response(200, ScanResultSchema)
-def scan_result(token):
-    """Poll after showing the code: `pending` until a merchant scans it, then the decision."""
-    checked = _own_token(token)
+@code_blp.alt_response(404, description="Not this resident's code")
+def scan_result(args):
+    """Poll after showing the code: `pending` until a merchant scans it, then the decision.
+
+    Each poll answers at once (no request waits for a scan), and the token travels in the
+    body, so it stays out of access logs.
+    """
+    checked = _own_token(args["token"])
     token_id = checked.claims.token_id_hex
     result = live.latest(token_id) or result_for_token(token_id) or {"status": "pending"}
     result["expires_at"] = datetime.fromtimestamp(checked.claims.expires, timezone.utc)
     return result
-
-
-@code_blp.route("/<string:token>/events")
-def scan_events(token):
-    """The scan result as a server-sent event (`event: result`), pushed through Redis pub/sub.
-
-    The stream ends with the first result or when the code expires; polling `/result` is the
-    fallback (and the better choice behind sync workers).
-    """
-    checked = _own_token(token)
-    token_id, deadline = checked.claims.token_id_hex, checked.claims.expires + 5
-    first = live.latest(token_id) or result_for_token(token_id)
-    try:
-        pubsub = None if first else get_redis().pubsub(ignore_subscribe_messages=True)
-        if pubsub is not None:
-            pubsub.subscribe(live.channel(token_id))
-            first = live.latest(token_id)  # a result published just before subscribing
-    except RedisError:
-        pubsub = None
-
-    def stream():
-        yield "retry: 1500\n\n"
-        result = first
-        try:
-            while result is None and pubsub is not None and time.time() < deadline:
-                message = pubsub.get_message(timeout=1.0)
-                if message and message.get("type") == "message":
-                    result = json.loads(message["data"])
-                else:
-                    yield ": keep-alive\n\n"
-        except RedisError:
-            result = None
-        finally:
-            if pubsub is not None:
-                pubsub.close()
-        if result is not None:
-            yield f"event: result\ndata: {json.dumps(result, ensure_ascii=False)}\n\n"
-        else:
-            yield "event: timeout\ndata: {}\n\n"
-
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

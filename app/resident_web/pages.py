@@ -5,6 +5,7 @@ from app.core.extensions import db, limiter
 from app.core.time import utcnow
 from app.credit_codes import codes
 from app.resident_web import charts, dashboard
+from app.resident_web.api import qr_svg_url
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import ActionForm
 from app.scoring.services import serious_record_in_force
@@ -66,7 +67,7 @@ def credit_code():
     db.session.commit()  # the first code ever creates the signing key
     return render_template(
         "resident/credit_code.html", token=token, expires_at=expires_at,
-        qr_svg_url=url_for("credit_code.qr_svg", token=token),
+        qr_svg_url=qr_svg_url(token),
         ttl=int((expires_at - utcnow()).total_seconds()),
         serious=serious_record_in_force(resident.person_id),
     )

@@ -41,6 +41,10 @@ class CreditCodeSchema(ma.Schema):
     qr_svg_url = ma.fields.String(required=True)
 
 
+class ScanResultArgs(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
+
+
 class ScanResultSchema(ma.Schema):
     status = ma.fields.String(metadata={"enum": ["pending", "scanned"]})
     decision = ma.fields.String(allow_none=True)

@@ -73,8 +73,11 @@
   function poll() {
     if (scanned || document.hidden || secondsLeft() === 0) { return; }
     var polled = token;
-    fetch(box.dataset.resultUrl.replace("TOKEN", encodeURIComponent(polled)), {
-      credentials: "same-origin", headers: {"Accept": "application/json"}
+    // a short request per poll (no worker waits on a scan); the token goes in the body, out of URLs
+    fetch(box.dataset.resultUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: {"X-CSRFToken": csrf, "Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify({token: polled})
     }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (body && body.status === "scanned" && polled === token) { showResult(body); }

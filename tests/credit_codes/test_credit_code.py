@@ -1,5 +1,6 @@
 """Credit codes: token format, signing keys and rotation, JWKS, the resident's QR code."""
 import base64
+import re
 import time
 
 import pytest
@@ -126,10 +127,38 @@ def test_resident_gets_a_code_and_its_qr_decodes_to_exactly_the_token(app, clien
 def test_resident_cannot_fetch_another_residents_qr(app, client, make_resident):
     mine, theirs = make_resident(), make_resident()
     login(client, mine)
+    headers = {"X-CSRFToken": csrf_token(client)}
     token = issue(theirs)
-    assert client.get(f"/api/v1/me/credit-code/{token}.svg").status_code == 404
-    assert client.get(f"/api/v1/me/credit-code/{token}/result").status_code == 404
-    assert client.get(f"/api/v1/me/credit-code/{issue(mine)}.svg").status_code == 200
+    assert client.get(f"/api/v1/me/credit-code/{codes.url_handle(token)}.svg").status_code == 404
+    assert client.post("/api/v1/me/credit-code/result", json={"token": token},
+                       headers=headers).status_code == 404
+    assert client.get(f"/api/v1/me/credit-code/{codes.url_handle(issue(mine))}.svg").status_code == 200
+
+
+@pytest.mark.parametrize("handle", ["x", "A" * 300, "%00", "Zm9v", "ü"])
+def test_a_made_up_qr_handle_is_not_found(app, client, make_resident, handle):
+    login(client, make_resident())
+    response = client.get(f"/api/v1/me/credit-code/{handle}.svg")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_live_codes_never_appear_in_a_url(app, client, make_resident, make_merchant):
+    """Access logs record URLs: the QR image and the scan result are reached without the token."""
+    login(client, make_resident())
+    headers = {"X-CSRFToken": csrf_token(client)}
+    body = client.post("/api/v1/me/credit-code", headers=headers).get_json()
+    assert body["token"] not in body["qr_svg_url"]
+    assert tokens.normalise(body["token"]) not in body["qr_svg_url"].upper()
+    assert client.get(body["qr_svg_url"]).status_code == 200
+    page = client.get("/credit-code").get_data(as_text=True)
+    token = re.search(r'data-token="([A-Z2-7]+)"', page).group(1)
+    urls = re.findall(r'(?:src|data-[a-z-]*url)="([^"]+)"', page)
+    assert urls and not any(token in url for url in urls)
+    result = client.post("/api/v1/me/credit-code/result", json={"token": token}, headers=headers)
+    assert result.status_code == 200 and result.get_json()["status"] == "pending"
+    # the old URLs that carried the token are gone
+    assert client.get(f"/api/v1/me/credit-code/{token}/result").status_code in (404, 405)
+    assert client.get(f"/api/v1/me/credit-code/{token}/events").status_code in (404, 405)
 
 
 def test_credit_code_issue_is_rate_limited(app, client, make_resident):

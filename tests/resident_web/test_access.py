@@ -63,17 +63,24 @@ def test_visitors_are_sent_to_sign_in(client, url):
         assert response.headers["Location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize("suffix", [".svg", "/result"])
-def test_a_resident_cannot_open_anothers_credit_code(app, two, suffix):
+def _open_code(client, token, what):
+    if what == "qr":
+        return client.get(f"/api/v1/me/credit-code/{codes.url_handle(token)}.svg")
+    return client.post("/api/v1/me/credit-code/result", json={"token": token},
+                       headers={"X-CSRFToken": page_token(client)})
+
+
+@pytest.mark.parametrize("what", ["qr", "result"])
+def test_a_resident_cannot_open_anothers_credit_code(app, two, what):
     alice, bob = two
     bob_client = app.test_client()
     sign_in(bob_client, bob)
     issued = bob_client.post("/api/v1/me/credit-code",
                              headers={"X-CSRFToken": page_token(bob_client)}).get_json()
-    assert bob_client.get(f"/api/v1/me/credit-code/{issued['token']}{suffix}").status_code == 200
+    assert _open_code(bob_client, issued["token"], what).status_code == 200
     alice_client = app.test_client()
     sign_in(alice_client, alice)
-    response = alice_client.get(f"/api/v1/me/credit-code/{issued['token']}{suffix}")
+    response = _open_code(alice_client, issued["token"], what)
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
     own = alice_client.post("/api/v1/me/credit-code",

@@ -5,7 +5,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
 
 from app.benefits.models import Benefit
 from app.core.extensions import db
@@ -15,6 +14,7 @@ from app.merchants import services as merchant_services
 from app.residents.services import register_resident
 from merchants import OfflineVerifier, VerificationClient
 from tests.factories import new_id_number, new_phone
+from tests.servers import signed_in
 from tests.verification_support import new_credit_code, svg_to_png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,30 +27,37 @@ def shop(live_app):
     merchant = merchant_services.create_merchant(f"套件测试酒店{uuid.uuid4().hex[:4]}", new_credit_code())
     merchant.benefits = [benefit]
     key = merchant_services.issue_api_key(merchant)
-    resident = register_resident(new_id_number(), "周杰", new_phone(), hash_password("x"), True)
+    phone = new_phone()
+    resident = register_resident(new_id_number(), "周杰", phone, hash_password("Kit-pass1"), True)
     db.session.commit()
-    return {"key": key, "benefit": benefit.code, "resident": resident}
+    return {"key": key, "benefit": benefit.code, "resident": resident, "phone": phone}
 
 
-def _qr_png(live_server, resident, tmp_path):
+def _resident_session(live_server, shop):
+    return signed_in(live_server, shop["phone"], "Kit-pass1")
+
+
+def _new_code(session, live_server):
+    """A fresh code as the resident's page asks for one: {"token", "expires_at", "qr_svg_url"}."""
+    response = session.post(f"{live_server}/api/v1/me/credit-code", timeout=10,
+                            headers={"X-CSRFToken": session.csrf})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _qr_png(live_server, shop, tmp_path):
     """Render the platform's QR for a fresh code exactly as the resident's page fetches it."""
-    token, _expires = codes.issue_credit_code(resident)
-    db.session.commit()
-    session = requests.Session()
-    from flask import current_app
-    from flask.sessions import SecureCookieSessionInterface
-
-    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
-    session.cookies.set("session", serializer.dumps({"_user_id": resident.get_id(), "_fresh": True}))
-    svg = session.get(f"{live_server}/api/v1/me/credit-code/{token}.svg")
+    session = _resident_session(live_server, shop)
+    code = _new_code(session, live_server)
+    svg = session.get(live_server + code["qr_svg_url"], timeout=10)
     assert svg.status_code == 200, svg.text
     png = tmp_path / "code.png"
     svg_to_png(svg.content, png)
-    return token, png
+    return code["token"], png
 
 
 def test_cli_verifies_a_platform_qr_png_decoded_by_zbar(live_server, shop, tmp_path):
-    token, png = _qr_png(live_server, shop["resident"], tmp_path)
+    token, png = _qr_png(live_server, shop, tmp_path)
     zbarimg = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True)
     assert zbarimg.stdout.strip() == token
     cli = [sys.executable, "-m", "merchants", "verify", "--image", str(png),
@@ -63,7 +70,7 @@ def test_cli_verifies_a_platform_qr_png_decoded_by_zbar(live_server, shop, tmp_p
 
 
 def test_offline_check_with_the_platform_jwks(live_server, shop, tmp_path):
-    token, png = _qr_png(live_server, shop["resident"], tmp_path)
+    token, png = _qr_png(live_server, shop, tmp_path)
     cli = [sys.executable, "-m", "merchants", "verify", "--image", str(png), "--offline",
            "--base-url", live_server, "--cache-dir", str(tmp_path / "cache")]
     result = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -87,37 +94,20 @@ def test_client_retry_with_the_same_key_gets_the_first_answer(live_server, shop)
     assert client.complete(first["redemption_id"])["status"] == "completed"
 
 
-def test_resident_page_receives_the_scan_live_over_server_sent_events(live_server, shop):
-    """The credit-code page's event stream is waiting when the merchant scans; Redis pub/sub
-    carries the result to it."""
-    import threading
+def test_resident_page_sees_the_scan_by_polling(live_server, shop):
+    """The credit-code page polls with short requests: pending, then the merchant's answer."""
+    session = _resident_session(live_server, shop)
+    token = _new_code(session, live_server)["token"]
 
-    from flask import current_app
-    from flask.sessions import SecureCookieSessionInterface
+    def poll():
+        response = session.post(f"{live_server}/api/v1/me/credit-code/result", timeout=10,
+                                json={"token": token}, headers={"X-CSRFToken": session.csrf})
+        assert response.status_code == 200, response.text
+        return response.json()
 
-    resident = shop["resident"]
-    token, _expires = codes.issue_credit_code(resident)
-    db.session.commit()
-    session = requests.Session()
-    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
-    session.cookies.set("session", serializer.dumps({"_user_id": resident.get_id(), "_fresh": True}))
-    lines, opened = [], threading.Event()
-
-    def listen():
-        with session.get(f"{live_server}/api/v1/me/credit-code/{token}/events", stream=True,
-                         timeout=90) as response:
-            for line in response.iter_lines(decode_unicode=True):
-                opened.set()
-                lines.append(line)
-                if line.startswith("data:") and "decision" in line:
-                    return
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    assert opened.wait(30)
+    assert poll()["status"] == "pending"
     answer = VerificationClient(live_server, shop["key"]).verify(token, shop["benefit"])
-    listener.join(60)
     assert answer["decision"] == "granted"
-    assert "event: result" in lines
-    data = next(line for line in lines if line.startswith("data:"))
-    assert '"decision": "granted"' in data and "套件测试酒店" in data
+    result = poll()
+    assert (result["status"], result["decision"]) == ("scanned", "granted")
+    assert result["merchant"].startswith("套件测试酒店")
