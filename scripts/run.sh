@@ -20,13 +20,7 @@ stop() {
     while kill -0 "$worker" 2>/dev/null; do wait "$worker"; done
   fi
   trap '' INT TERM
-  # SIGINT lets Python exit through its exit hooks (one stops the embedded Redis); SIGTERM if
-  # the server ignores SIGINT, as a process started in the background may
-  kill -INT "$web" 2>/dev/null
-  for _ in $(seq 30); do
-    kill -0 "$web" 2>/dev/null || break
-    sleep 0.5
-  done
+  # the web server exits through its exit hooks on SIGTERM (one stops the embedded Redis)
   kill -TERM "$web" 2>/dev/null
   wait "$web"
 }

@@ -7,6 +7,9 @@ per interval, not per request. The rate limiter shares the connections, so it co
 meanwhile.
 """
 import atexit
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +36,17 @@ def _embedded_socket(instance_path):
         # `flask` command beside `make run`) leaves it running.
         if server.running:
             atexit.register(_stop, server)
+            _exit_on_sigterm()
     return _embedded[db_file].socket_file
+
+
+def _exit_on_sigterm():
+    """Let SIGTERM end this process through its exit handlers, so the embedded Redis it started
+    stops with it (by default SIGTERM ends Python at once, leaving the server behind). A handler
+    someone else installed (gunicorn, RQ) is left alone."""
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
 
 
 def _stop(server):
