@@ -26,6 +26,8 @@ def load_config(instance_path, overrides=None):
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # seconds a Redis reply may take before the breaker skips Redis for a while
+        "REDIS_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", 0.2)),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "RECORDS_BATCH_LIMIT": 1000,
         "DEFAULT_SCHEME_VERSION": "2026.1",

@@ -70,6 +70,10 @@ class Breaker:
     def is_open(self):
         return time.monotonic() < self.open_until
 
+    def close(self):
+        """Try Redis again from the next call."""
+        self.open_until = 0.0
+
     def call(self, method, *args, **kwargs):
         if self.is_open:
             raise redis.ConnectionError("Redis timed out lately; skipped for a few seconds")
@@ -115,17 +119,17 @@ _GUARDED = {redis.Connection: GuardedConnection,
             redis.SSLConnection: GuardedSSLConnection}
 
 
-def guarded_pool(url) -> redis.ConnectionPool:
+def guarded_pool(url, timeout=0.2) -> redis.ConnectionPool:
     """Fast-failing connections to `url` behind one breaker of their own."""
     plain = parse_url(url).get("connection_class", redis.Connection)
     return redis.ConnectionPool.from_url(url, connection_class=_GUARDED[plain], breaker=Breaker(),
-                                         **_fast_fail())
+                                         **_fast_fail(timeout))
 
 
 def init_redis(app):
     url = app.config.get("REDIS_URL") or f"unix://{_embedded_socket(app.instance_path)}"
     app.config["REDIS_URL"] = url
-    pool = guarded_pool(url)
+    pool = guarded_pool(url, app.config["REDIS_TIMEOUT"])
     app.extensions["redis"] = redis.Redis(connection_pool=pool)
     # the limiter names a socket redis+unix://
     app.config.setdefault("RATELIMIT_STORAGE_URI", f"redis+{url}" if url.startswith("unix:") else url)
@@ -136,8 +140,8 @@ def init_redis(app):
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
 
 
-def _fast_fail():
-    return {"socket_timeout": 0.2, "socket_connect_timeout": 0.2,
+def _fast_fail(timeout=0.2):
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout,
             "retry": Retry(NoBackoff(), 0)}
 
 

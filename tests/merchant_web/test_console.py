@@ -60,7 +60,8 @@ def test_todays_redemptions_and_outcome_reports(app, client, make_merchant, make
     headers = {"X-CSRFToken": csrf_token(client)}
     body = client.post("/api/v1/verifications", headers=headers, json={
         "token": issue(make_resident(name="王小明")), "benefit": merchant.benefits[0].code}).get_json()
-    theirs = client.post("/api/v1/verifications", json={
+    # the other merchant's system, with its key and no session
+    theirs = app.test_client().post("/api/v1/verifications", json={
         "token": issue(make_resident(name="赵六")), "benefit": merchant.benefits[0].code},
         headers={"Authorization": f"Bearer {other.plain_key}"}).get_json()
     html = client.get("/merchant/redemptions").get_data(as_text=True)
