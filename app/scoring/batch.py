@@ -10,19 +10,21 @@ year in its own) with one column per dimension; a second, small one applies the 
 then dimension floors and caps, the score range and the tier; finally the result is compared
 with the stored score and, in a nightly run over ranges, only what changed is kept: it rewrites
 the few scores that moved rather than every row. A rescore of named persons (after their records
-changed) stores all of their scores, dated today.
+changed) stores all of their scores, dated today. A nightly run after an earlier one first
+collects the persons whose score can have changed (`collect_candidates`) and scores only them.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, text
 
 from app.catalogue.rules import Rules
+from app.core.db import UTCDateTime
 from app.core.extensions import db
 
 _DIALECT_SQL = {
     "postgresql": {
-        "age": "(CAST(:as_of AS DATE) - {col})",
+        "age": "(CAST(:{day} AS DATE) - {col})",
         "year": "CAST(date_part('year', r.occurred_on) AS INTEGER)",
         "least": "LEAST",
         "greatest": "GREATEST",
@@ -33,7 +35,7 @@ _DIALECT_SQL = {
         "prepare": ["SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"],
     },
     "sqlite": {
-        "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
+        "age": "CAST(julianday(:{day}) - julianday({col}) AS INTEGER)",
         "year": "CAST(strftime('%Y', r.occurred_on) AS INTEGER)",
         "least": "min",
         "greatest": "max",
@@ -49,17 +51,9 @@ CREATE TEMPORARY TABLE changed_scores AS
 WITH c AS (
     SELECT r.person_id, rt.dimension, rt.cap_per_year AS cap,
            CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE rt.id * 10000 + {year} END AS grp,
-           CASE
-             WHEN {age_occurred} < 0 THEN 0
-             WHEN r.ended_on IS NULL AND rt.state THEN rt.sp * r.units
-             WHEN {age_effect} <= rt.full_days THEN rt.sp * r.units
-             WHEN {age_effect} >= rt.full_days + rt.fade_days THEN 0
-             ELSE rt.sp * r.units * (rt.full_days + rt.fade_days - {age_effect}) / rt.fade_days
-           END AS pts
+           {points} AS pts
     FROM credit_records r
-    JOIN (SELECT id, code, dimension, cap_per_year, state, full_days, fade_days,
-                 CASE WHEN polarity = 'positive' THEN points ELSE -points END AS sp
-          FROM record_types WHERE scheme_id = :scheme_id) rt ON rt.code = r.type_code
+    JOIN ({types}) rt ON rt.code = r.type_code
     WHERE r.status = 'active' AND {record_filter}
 ), per_group AS (
     SELECT person_id, MAX(cap) AS cap, {group_sums}
@@ -83,6 +77,33 @@ SELECT n.person_id, n.score, n.tier, {dims_json} AS dims,
        CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
 FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
 WHERE {keep}
+"""
+
+# a record's points on a day (the engine's `faded_points`); `rt` is the scheme's types below
+_POINTS = """CASE
+             WHEN {age_occurred} < 0 THEN 0
+             WHEN r.ended_on IS NULL AND rt.state THEN rt.sp * r.units
+             WHEN {age_effect} <= rt.full_days THEN rt.sp * r.units
+             WHEN {age_effect} >= rt.full_days + rt.fade_days THEN 0
+             ELSE rt.sp * r.units * (rt.full_days + rt.fade_days - {age_effect}) / rt.fade_days
+           END"""
+
+_TYPES = """SELECT id, code, dimension, cap_per_year, state, full_days, fade_days,
+                 CASE WHEN polarity = 'positive' THEN points ELSE -points END AS sp
+          FROM record_types WHERE scheme_id = :scheme_id"""
+
+# Whose score can differ on :as_of from the one stored for :last_run: a person with an active
+# record whose points differ between the two days (fading truncates, so a fading record moves
+# only on the days its truncated share steps, not every day), with a record changed, added or
+# revoked since :since, or who consented since. Everyone else's stored score is still right.
+_CANDIDATES = """
+INSERT INTO score_candidates (person_id)
+SELECT r.person_id FROM credit_records r
+LEFT JOIN ({types}) rt ON rt.code = r.type_code
+WHERE r.updated_at >= :since OR r.created_at >= :since
+   OR (r.status = 'active' AND rt.code IS NOT NULL AND {points_then} <> {points_now})
+UNION
+SELECT person_id FROM residents WHERE consented_at >= :since
 """
 
 # a score counts as moved (a history row) when its value or tier changed
@@ -111,14 +132,37 @@ class Change:
     moved: bool  # the score or tier changed (not only a dimension total or the scheme)
 
 
+def collect_candidates(params: Rules, last_run: date, as_of: date, since: datetime) -> int:
+    """Fill `score_candidates` with the persons whose score can differ on `as_of` from the one
+    stored by the run for `last_run`, given every change made since `since`; return how many."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    sql = _DIALECT_SQL[dialect]
+    statement = text(_CANDIDATES.format(
+        types=_TYPES, points_then=_points(sql, "last_run"), points_now=_points(sql, "as_of"),
+    )).bindparams(bindparam("since", type_=UTCDateTime()))
+    for prepare in sql["prepare"]:
+        session.execute(text(prepare))
+    session.execute(text("DELETE FROM score_candidates"))
+    session.execute(statement, {
+        "scheme_id": params.scheme_id, "since": since,
+        "last_run": last_run if dialect == "postgresql" else last_run.isoformat(),
+        "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
+    })
+    if dialect == "postgresql":
+        session.execute(text("ANALYZE score_candidates"))  # the rescore joins it by its size
+    return session.scalar(text("SELECT COUNT(*) FROM score_candidates"))
+
+
 def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
-            changes=None) -> int:
+            candidates=False, changes=None) -> int:
     """Recompute the scores of consenting residents in a range or set of persons.
 
     Over a range, writes only the scores that changed (value, tier, dimension totals or
-    scheme); for a set of persons, writes all of theirs. Adds a history row for each moved
-    score or tier and returns how many scores were written; appends them as `Change`s to
-    `changes` when a list is given. Runs in the caller's transaction.
+    scheme); with `candidates`, looks only at the range's persons in `score_candidates`; for a
+    set of persons, writes all of theirs. Adds a history row for each moved score or tier and
+    returns how many scores were written; appends them as `Change`s to `changes` when a list
+    is given. Runs in the caller's transaction.
     """
     session = db.session
     dialect = session.get_bind().dialect.name
@@ -129,6 +173,9 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         person_filter = "{t}.person_id >= :lo AND {t}.person_id < :hi"
     else:
         person_filter = "1 = 1"
+    if candidates:
+        person_filter += (" AND {t}.person_id IN (SELECT c.person_id FROM score_candidates c"
+                          f" WHERE {person_filter.format(t='c')})")
     values = {
         "scheme_id": params.scheme_id, "base": params.base, "min_score": params.min_score,
         "max_score": params.max_score, "version": params.version,
@@ -160,7 +207,6 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
 
 def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
     """The scoring statement, with one column per dimension of the scheme."""
-    age = sql["age"]
     least, greatest = sql["least"], sql["greatest"]
     dims = [f"d{i}" for i in range(len(params.dimensions))]
     group_sums, capped_sums, clamped, differ = [], [], [], []
@@ -187,9 +233,7 @@ def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
     dims_json = f"{sql['json_object']}(" + ", ".join(
         f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(len(dims))) + ")"
     return _CHANGED_SCORES.format(
-        year=sql["year"],
-        age_occurred=age.format(col="r.occurred_on"),
-        age_effect=age.format(col="COALESCE(r.ended_on, r.occurred_on)"),
+        year=sql["year"], points=_points(sql, "as_of"), types=_TYPES,
         record_filter=person_filter.format(t="r"), resident_filter=person_filter.format(t="res"),
         # the same range on the stored scores lets the join read only that range of them
         score_filter=person_filter.format(t="s"),
@@ -200,3 +244,11 @@ def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
         keep="1 = 1" if every_score else
         f"{_MOVED} OR s.scheme_version <> :version OR ({' OR '.join(differ)})",
     )
+
+
+def _points(sql, day):
+    """SQL: a record's points on the date bound as `:day`."""
+    age = sql["age"]
+    return _POINTS.format(
+        age_occurred=age.format(day=day, col="r.occurred_on"),
+        age_effect=age.format(day=day, col="COALESCE(r.ended_on, r.occurred_on)"))

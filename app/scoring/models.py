@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,3 +41,32 @@ class ScoreHistory(db.Model):
 
     def __repr__(self):
         return f"<ScoreHistory person={self.person_id} {self.day} {self.score}>"
+
+
+class ScoreRun(db.Model):
+    """One nightly rescore: the day and scheme it scored, and whether it finished."""
+
+    __tablename__ = "score_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    scheme_version: Mapped[str] = mapped_column(String(20))
+    full: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    candidates: Mapped[int | None] = mapped_column(Integer)  # persons looked at; NULL: everyone
+    written: Mapped[int | None] = mapped_column(Integer)
+
+    def __repr__(self):
+        return f"<ScoreRun {self.as_of} {self.scheme_version} {'full' if self.full else 'incremental'}>"
+
+
+class ScoreCandidate(db.Model):
+    """A person whose score can differ on the running night's day; refilled by each run."""
+
+    __tablename__ = "score_candidates"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    def __repr__(self):
+        return f"<ScoreCandidate person={self.person_id}>"

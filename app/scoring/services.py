@@ -1,5 +1,5 @@
 """Computing, storing and reading scores."""
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
@@ -7,13 +7,17 @@ from app.catalogue.rules import Rules
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit, audit_many
 from app.core.extensions import db
-from app.core.time import city_today
+from app.core.time import city_today, utcnow
 from app.records.read import fact_rows, serious_in_force
 from app.residents.locks import lock_people, lock_range
 from app.residents.read import last_person_id
 from app.scoring import batch
 from app.scoring.engine import Fact, Result, compute
-from app.scoring.models import Score, ScoreHistory
+from app.scoring.models import Score, ScoreHistory, ScoreRun
+
+# A change stamped shortly before a run started may commit after that run read the records:
+# the next run looks this far further back.
+CHANGES_MARGIN = timedelta(hours=1)
 
 
 def facts_for(person_id: int) -> list[Fact]:
@@ -60,21 +64,39 @@ def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int
     return written
 
 
-def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None) -> int:
-    """Recompute every resident's score, set-based, committing one chunk of persons at a time;
-    return how many scores changed. `progress(persons done)` is called after each chunk."""
+def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
+                full: bool = False) -> int:
+    """Bring every resident's score to `as_of`, set-based, committing one chunk of persons at a
+    time; return how many scores changed. `progress(persons done)` is called after each chunk.
+
+    After a finished run under the same scheme, only the persons whose score can have changed
+    since are rescored; the first run, a new scheme, an unfinished last run or `full` rescore
+    everyone.
+    """
     day = as_of or city_today()
     rules = rules_for(current_scheme())
-    last = last_person_id()
+    last = db.session.scalar(select(ScoreRun).order_by(ScoreRun.id.desc()).limit(1))
+    full = (full or last is None or last.finished_at is None
+            or last.scheme_version != rules.version)
+    run = ScoreRun(as_of=day, scheme_version=rules.version, full=full)
+    db.session.add(run)
+    db.session.flush()
+    if not full:
+        run.candidates = batch.collect_candidates(
+            rules, last.as_of, day, last.started_at - CHANGES_MARGIN)
+    db.session.commit()
+    top = last_person_id()
     written = 0
-    for lo in range(0, last + 1, chunk):
+    for lo in range(0, top + 1, chunk):
         lock_range(lo, lo + chunk)
-        written += batch.rescore(rules, day, person_range=(lo, lo + chunk))
+        written += batch.rescore(rules, day, person_range=(lo, lo + chunk), candidates=not full)
         db.session.commit()
         if progress is not None:
-            progress(min(chunk, last + 1 - lo))
+            progress(min(chunk, top + 1 - lo))
+    run.written, run.finished_at = written, utcnow()
     audit("system", "scores.rescored", "scheme", rules.version,
-          data={"as_of": day.isoformat(), "scores": written})
+          data={"as_of": day.isoformat(), "scores": written, "full": full,
+                "candidates": run.candidates})
     db.session.commit()
     return written
 
