@@ -51,14 +51,15 @@ class ScoreRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)
     scheme_version: Mapped[str] = mapped_column(String(20))
-    full: Mapped[bool] = mapped_column(Boolean)
+    full_rescore: Mapped[bool] = mapped_column(Boolean)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     candidates: Mapped[int | None] = mapped_column(Integer)  # persons looked at; NULL: everyone
     written: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self):
-        return f"<ScoreRun {self.as_of} {self.scheme_version} {'full' if self.full else 'incremental'}>"
+        kind = "full" if self.full_rescore else "incremental"
+        return f"<ScoreRun {self.as_of} {self.scheme_version} {kind}>"
 
 
 class ScoreCandidate(db.Model):

@@ -78,7 +78,7 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
     last = db.session.scalar(select(ScoreRun).order_by(ScoreRun.id.desc()).limit(1))
     full = (full or last is None or last.finished_at is None
             or last.scheme_version != rules.version)
-    run = ScoreRun(as_of=day, scheme_version=rules.version, full=full)
+    run = ScoreRun(as_of=day, scheme_version=rules.version, full_rescore=full)
     db.session.add(run)
     db.session.flush()
     if not full:

@@ -91,7 +91,7 @@ def test_incremental_nights_end_where_a_full_rescore_does(app, seed):
         day += timedelta(days=step)
         rescore_all(day, chunk)
         run = last_run()
-        assert not run.full and run.finished_at is not None and run.as_of == day
+        assert not run.full_rescore and run.finished_at is not None and run.as_of == day
         db.session.expire_all()
         assert_matches_engine(person_ids, consenting, day)
         if night == 0:  # one day on, most persons' scores cannot have moved
@@ -124,13 +124,13 @@ def test_a_new_scheme_or_an_unfinished_run_rescores_everyone(app):
     person_ids, _consenting = make_population(31, people=10)
     rescore_all(AS_OF, full=True)
     rescore_all(AS_OF)
-    assert not last_run().full
+    assert not last_run().full_rescore
     last_run().scheme_version = "older"
     rescore_all(AS_OF)
-    assert last_run().full
+    assert last_run().full_rescore
     last_run().finished_at = None  # a run that stopped half-way
     rescore_all(AS_OF)
-    assert last_run().full
+    assert last_run().full_rescore
     assert db.session.scalar(select(func.count()).select_from(ScoreRun)) >= 4
 
 
@@ -139,4 +139,4 @@ def test_cli_full_flag_rescores_everyone(app, runner):
     for args, full in ((["--full"], True), ([], False)):
         result = runner.invoke(args=["scores", "rescore", "--as-of", AS_OF.isoformat(), *args])
         assert result.exit_code == 0, result.output
-        assert last_run().full is full
+        assert last_run().full_rescore is full
