@@ -104,6 +104,7 @@ def register_blueprints(app):
     from app.credit_codes.api import jwks_blp
     from app.records.api import blp as records_api
     from app.verification.api import redemption_blp, verify_blp
+    from app.web.assets import bp as assets
     from app.web.views import bp as web
 
     for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp):
@@ -111,6 +112,7 @@ def register_blueprints(app):
     resident_web.register(app, extensions.api)
     merchant_web.register(app)
     app.register_blueprint(web)
+    app.register_blueprint(assets)
 
 
 def register_errorhandlers(app):

@@ -36,6 +36,8 @@ JOBS = {
     "defaults": JobSpec("app.verification.jobs.process_defaults", timeout=1800, cron="0 * * * *"),
     "rescore": JobSpec("app.scoring.jobs.nightly_rescore", timeout=4 * 3600, cron="0 2 * * *"),
     "sign_in": JobSpec("app.core.signin_jobs.prune_sign_in_state", timeout=600, cron="30 * * * *"),
+    "numeric_codes": JobSpec("app.credit_codes.jobs.prune_numeric_codes", timeout=600,
+                             cron="40 * * * *"),
 }
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from flask import current_app
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
 from app.core import crypto
-from app.credit_codes import keys, tokens
+from app.credit_codes import keys, numeric, tokens
 from app.residents.models import Resident
 
 # a fixed mask skips qrcode's trial of all eight (several milliseconds per code)
@@ -36,6 +36,31 @@ def issue_credit_code(resident: Resident) -> tuple[str, datetime]:
     subject = tokens.mask_subject(_subject_secret(), resident.id, token_id)
     token = tokens.encode(key.kid, expires, token_id, subject, keys.signer(key))
     return token, datetime.fromtimestamp(expires, timezone.utc)
+
+
+@dataclass(frozen=True)
+class ShownCode:
+    token: str
+    numeric_code: str
+    expires_at: datetime
+
+
+def issue_shown_code(resident: Resident) -> ShownCode:
+    """A fresh token and the 18-digit numeric code shown under its QR, valid together (flushes)."""
+    token, expires_at = issue_credit_code(resident)
+    return ShownCode(token, numeric.issue(token, expires_at), expires_at)
+
+
+def token_of_typed(text: str) -> str:
+    """The token itself, or the token an 18-digit numeric code stands for; raise InvalidToken
+    for a numeric code the platform never issued (or pruned)."""
+    digits = numeric.as_numeric(text)
+    if digits is None:
+        return text
+    token = numeric.token_of(digits)
+    if token is None:
+        raise tokens.InvalidToken("unknown numeric code")
+    return token
 
 
 @dataclass(frozen=True)

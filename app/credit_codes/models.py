@@ -24,3 +24,21 @@ class SigningKey(db.Model):
 
     def __repr__(self):
         return f"<SigningKey {self.kid}>"
+
+
+class NumericCode(db.Model):
+    """The 18-digit number shown under a QR code, standing for the same single-use token.
+
+    Stored by a keyed digest of the digits, the token encrypted: a copy of this table gives no
+    code to type. Rows outlive their token by an hour (then pruned), so a late scan answers
+    `expired` rather than `invalid`.
+    """
+
+    __tablename__ = "numeric_codes"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column("token_enc", Encrypted("numeric_codes.token"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def __repr__(self):
+        return f"<NumericCode expires {self.expires_at:%H:%M:%S}>"

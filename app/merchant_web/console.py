@@ -9,7 +9,7 @@ from app.core.audit import audit
 from app.core.auth import sign_in, sign_out
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter
-from app.core.http import safe_next
+from app.core.http import safe_next, select_locale
 from app.core.signin_guard import TooManyFailures, wait_text
 from app.merchants.access import MerchantCaller, current_staff
 from app.merchants.services import authenticate_staff
@@ -31,7 +31,25 @@ def reason_texts():
         "limit_reached": _("The resident has used this benefit as often as allowed for now."),
         "error": _("The check failed; please try again."),
         "network": _("No connection; please try again."),
+        "denied_todo": _("Serve the customer on the usual terms."),
+        "camera_denied": _("The camera is not allowed: allow it for this site in the browser "
+                           "settings, or type the code."),
+        "camera_missing": _("No camera was found on this device: type the code or use a scanner."),
+        "camera_busy": _("The camera is in use by another app: close it and try again."),
+        "camera_unsupported": _("This browser cannot use the camera here: type the code or use "
+                                "a scanner."),
+        "camera_failed": _("The camera could not be started: type the code or use a scanner."),
     }
+
+
+def what_to_do(benefit) -> str:
+    """The line a cashier acts on once a benefit is granted, e.g. 免押金 ¥99 — 请直接出借."""
+    value = benefit.value_text_en if select_locale() == "en" else benefit.value_text
+    if benefit.deposit_free:
+        todo = _("hand it over without a deposit")
+    else:
+        todo = _("go ahead as described")
+    return f"{value} — {todo}" if value else todo
 
 
 def staff_required(view):
@@ -81,7 +99,8 @@ def logout():
 @staff_required
 def scan():
     staff = current_staff()
-    benefits = [{"code": b.code, "name": benefit_name(b)} for b in staff.merchant.benefits if b.active]
+    benefits = [{"code": b.code, "name": benefit_name(b), "todo": what_to_do(b)}
+                for b in staff.merchant.benefits if b.active]
     return render_template("merchant/scan.html", staff=staff, benefits=benefits,
                            texts=reason_texts())
 

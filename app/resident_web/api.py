@@ -58,10 +58,12 @@ class CreditCode(MethodView):
     @code_blp.response(200, CreditCodeSchema)
     @code_blp.alt_response(401, description="Not signed in as a resident")
     def post(self):
-        """Issue a fresh 60-second credit code; the QR image at `qr_svg_url` encodes `token`."""
-        token, expires_at = codes.issue_credit_code(_signed_in())
+        """Issue a fresh 60-second credit code; the QR image at `qr_svg_url` encodes `token`,
+        and `numeric_code` stands for the same single-use code."""
+        shown = codes.issue_shown_code(_signed_in())
         db.session.commit()  # the first code ever creates the signing key
-        return {"token": token, "expires_at": expires_at, "qr_svg_url": qr_svg_url(token)}
+        return {"token": shown.token, "numeric_code": shown.numeric_code,
+                "expires_at": shown.expires_at, "qr_svg_url": qr_svg_url(shown.token)}
 
 
 def qr_svg_url(token):

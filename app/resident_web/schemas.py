@@ -37,6 +37,9 @@ class MeScoreSchema(ma.Schema):
 
 class CreditCodeSchema(ma.Schema):
     token = ma.fields.String(required=True)
+    numeric_code = ma.fields.String(required=True, metadata={
+        "description": "18 digits standing for the same single-use code, for typing or a "
+                       "barcode scanner", "example": "042917365108273645"})
     expires_at = ma.fields.DateTime(required=True)
     qr_svg_url = ma.fields.String(required=True)
 

@@ -66,7 +66,8 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
             "resident": {"masked_name": None}}
     decision = Decision(body)
     try:
-        checked = codes.check_token(token_text)
+        # an 18-digit numeric code costs one indexed read; a QR token none
+        checked = codes.check_token(codes.token_of_typed(token_text))
     except InvalidToken:
         return _deny(caller, decision, benefit, "invalid")
     rules = current_rules()

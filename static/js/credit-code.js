@@ -5,8 +5,10 @@
   var box = document.getElementById("credit-code");
   if (!box || !window.fetch) { return; }
   var img = document.getElementById("qr");
+  var numeric = document.getElementById("numeric-code");
   var countdown = document.getElementById("countdown");
   var result = document.getElementById("scan-result");
+  var announce = document.getElementById("code-state");
   var newCode = document.getElementById("new-code");
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var reasons = JSON.parse(box.dataset.reasons);
@@ -15,16 +17,28 @@
   var token = box.dataset.token;
   var expires = Date.parse(box.dataset.expires);
   var refreshing = false, failed = false, scanned = false;
+  var state = "live";
+
+  // live | used | expired | offline: the page dims a code that cannot be scanned, and the polite
+  // region speaks only when the state changes, never the seconds
+  function setState(next, message) {
+    if (next === state) { return; }
+    state = next;
+    box.dataset.state = next;
+    announce.textContent = message || "";
+  }
 
   function secondsLeft() { return Math.max(0, Math.round((expires - Date.now()) / 1000)); }
 
-  function show(code, expiresAt, svgUrl) {
+  function show(code, numericCode, expiresAt, svgUrl) {
     token = code;
+    numeric.textContent = numericCode.replace(/(\d{6})(?=\d)/g, "$1 ");
     expires = Date.parse(expiresAt);
     box.dataset.token = code;
     img.src = svgUrl;
     scanned = false;
     result.hidden = true;
+    setState("live", box.dataset.textFresh);
   }
 
   function refresh() {
@@ -38,7 +52,7 @@
       return r.json();
     }).then(function (body) {
       failed = false;
-      show(body.token, body.expires_at, body.qr_svg_url);
+      show(body.token, body.numeric_code, body.expires_at, body.qr_svg_url);
     }).catch(function () {
       failed = true;
     }).then(function () { refreshing = false; tick(); });
@@ -46,19 +60,26 @@
 
   function tick() {
     var left = secondsLeft();
-    if (failed && left === 0) {
+    var offline = navigator.onLine === false || (failed && left === 0);
+    if (scanned) {
+      countdown.textContent = box.dataset.textUsed;
+    } else if (offline) {
       countdown.textContent = box.dataset.textFailed;
+      setState("offline", box.dataset.textFailed);
     } else if (left === 0) {
       countdown.textContent = box.dataset.textExpired;
+      setState("expired", box.dataset.textExpired);
     } else {
       countdown.textContent = box.dataset.textLeft.replace("{n}", left);
     }
-    if (left <= REFRESH_BEFORE && !refreshing && !scanned && !document.hidden) { refresh(); }
+    if (left <= REFRESH_BEFORE && !refreshing && !scanned && !document.hidden &&
+        navigator.onLine !== false) { refresh(); }
   }
 
   function showResult(body) {
     scanned = true;
     result.hidden = false;
+    countdown.textContent = box.dataset.textUsed;
     if (body.decision === "granted") {
       result.className = "scan-result granted";
       result.textContent = box.dataset.textGranted
@@ -68,6 +89,8 @@
       result.className = "scan-result denied";
       result.textContent = box.dataset.textDenied.replace("{reason}", reasons[body.reason] || body.reason);
     }
+    setState("used", result.textContent + " " + box.dataset.textUsed);
+    newCode.focus();
   }
 
   function poll() {
@@ -89,6 +112,8 @@
     refresh();
   });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { tick(); } });
+  window.addEventListener("offline", tick);
+  window.addEventListener("online", function () { if (!scanned) { refresh(); } });
   setInterval(tick, 1000);
   setInterval(poll, POLL_MS);
   tick();

@@ -1,4 +1,5 @@
-// Merchant console: scan a credit code with the camera (jsQR) or type it, then verify it.
+// Merchant console: scan a credit code with the camera (jsQR), or type its number or let a
+// barcode scanner type it (its Enter submits the form), then verify it.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -16,21 +17,40 @@
   var cameraStatus = document.getElementById("camera-status");
   var stream = null;
   var busy = false;
+  var CAMERA_ERRORS = {
+    NotAllowedError: "camera_denied", SecurityError: "camera_denied",
+    NotFoundError: "camera_missing", OverconstrainedError: "camera_missing",
+    NotReadableError: "camera_busy", AbortError: "camera_busy"
+  };
 
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return String(Date.now()) + "-" + Math.random().toString(36).slice(2);
   }
 
+  function text(id, value) { document.getElementById(id).textContent = value || ""; }
+
+  function readyForNext() {
+    // the next scanner burst or typed number replaces this one
+    tokenInput.focus();
+    tokenInput.select();
+  }
+
   function show(decision, reason, body) {
+    var option = benefit.options[benefit.selectedIndex];
     result.hidden = false;
     result.className = "m-result m-" + decision;
-    document.getElementById("result-decision").textContent = texts[decision] || decision;
-    document.getElementById("result-benefit").textContent = body && body.benefit ? body.benefit.name : "";
-    document.getElementById("result-name").textContent =
-      body && body.resident && body.resident.masked_name ? body.resident.masked_name : "";
-    document.getElementById("result-reason").textContent = reason ? (texts[reason] || reason) : "";
-    result.scrollIntoView({behavior: "smooth", block: "start"});
+    text("result-decision", texts[decision] || decision);
+    text("result-benefit", body && body.benefit ? body.benefit.name : "");
+    text("result-name", body && body.resident ? body.resident.masked_name : "");
+    if (decision === "granted") {
+      text("result-todo", option ? option.dataset.todo : "");
+    } else {
+      text("result-todo", body && body.benefit ? texts.denied_todo : "");
+    }
+    text("result-reason", reason ? (texts[reason] || texts.error) : "");
+    result.scrollIntoView({block: "nearest"});
+    readyForNext();
   }
 
   // one Idempotency-Key per scan, reused for the retry after a network error
@@ -42,7 +62,7 @@
       body: JSON.stringify({token: token, benefit: benefit.value})
     }).then(function (response) {
       return response.json().then(function (body) {
-        if (!response.ok) { show("denied", "error", body); return; }
+        if (!response.ok) { show("denied", "error", null); return; }
         show(body.decision, body.reason, body);
       });
     }, function () {
@@ -52,20 +72,18 @@
   }
 
   function verify() {
-    var token = tokenInput.value.replace(/\s+/g, "").toUpperCase();
+    var token = tokenInput.value.trim();
     if (!token || busy) { return; }
     busy = true;
     button.disabled = true;
-    send(token, newKey(), 0).then(function () { busy = false; button.disabled = false; });
+    send(token, newKey(), 0).then(function () {
+      busy = false;
+      button.disabled = false;
+      readyForNext();
+    });
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); verify(); });
-
-  document.getElementById("next-scan").addEventListener("click", function () {
-    result.hidden = true;
-    tokenInput.value = "";
-    if (stream) { tick(); } else { tokenInput.focus(); }
-  });
 
   function stopCamera() {
     if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
@@ -93,19 +111,21 @@
   }
 
   document.getElementById("start-camera").addEventListener("click", function () {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      cameraStatus.textContent = "—";
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
+      cameraStatus.textContent = texts.camera_unsupported;
       return;
     }
+    cameraStatus.textContent = "";
     navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}}).then(function (s) {
       stream = s;
       video.srcObject = s;
       video.hidden = false;
       video.play();
-      cameraStatus.textContent = "";
       window.requestAnimationFrame(tick);
     }, function (error) {
-      cameraStatus.textContent = error && error.name ? error.name : "camera unavailable";
+      cameraStatus.textContent = texts[CAMERA_ERRORS[error && error.name]] || texts.camera_failed;
     });
   });
+
+  tokenInput.focus();
 }());

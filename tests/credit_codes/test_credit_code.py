@@ -116,7 +116,7 @@ def test_resident_gets_a_code_and_its_qr_decodes_to_exactly_the_token(app, clien
     response = client.post("/api/v1/me/credit-code", headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert set(body) == {"token", "expires_at", "qr_svg_url"}
+    assert set(body) == {"token", "numeric_code", "expires_at", "qr_svg_url"}
     svg = client.get(body["qr_svg_url"])
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     png = tmp_path / "code.png"

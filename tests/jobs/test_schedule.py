@@ -12,12 +12,14 @@ SEAL = "app.core.audit_jobs.seal_audit_log"
 DEFAULTS = "app.verification.jobs.process_defaults"
 RESCORE = "app.scoring.jobs.nightly_rescore"
 SIGN_IN = "app.core.signin_jobs.prune_sign_in_state"
+NUMERIC_CODES = "app.credit_codes.jobs.prune_numeric_codes"
 
 
 def test_each_job_is_registered_on_its_schedule_in_city_time(app, city_time):
     jobs = {job.func_name: job for job in build_scheduler().get_jobs()}
-    assert set(jobs) == {SEAL, DEFAULTS, RESCORE, SIGN_IN}
+    assert set(jobs) == {SEAL, DEFAULTS, RESCORE, SIGN_IN, NUMERIC_CODES}
     assert jobs[SIGN_IN].cron == "30 * * * *"
+    assert jobs[NUMERIC_CODES].cron == "40 * * * *"
     assert (jobs[SEAL].interval, jobs[SEAL].cron) == (60, None)
     assert jobs[DEFAULTS].cron == "0 * * * *"
     assert jobs[RESCORE].cron == "0 2 * * *"
