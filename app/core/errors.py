@@ -1,9 +1,13 @@
 """One JSON error shape for every API, a friendly page for everything else."""
 import logging
+import math
+import time
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +85,19 @@ def handle_http_exception(error):
                if name.lower() != "content-type"}
     headers.update((getattr(error, "data", None) or {}).get("headers") or {})
     if not wants_json():
-        return (render_template("error.html", status=status, message=custom or message), status,
-                headers)
+        return (render_template("error.html", status=status, message=custom or message,
+                                retry_after=_retry_after(status, headers)), status, headers)
     return error_response(status, CODES.get(status, "error"), custom or message, details, headers)
+
+
+def _retry_after(status, headers):
+    """Seconds to wait after a 429: its Retry-After, or else the limit that was hit."""
+    if status != 429:
+        return None
+    if str(headers.get("Retry-After", "")).isdigit():
+        return int(headers["Retry-After"])
+    limit = limiter.current_limit
+    return max(1, math.ceil(limit.reset_at - time.time())) if limit else None
 
 
 def handle_api_error(error):

@@ -63,6 +63,14 @@ def wait_seconds(account: str, address: str) -> int:
     return max(0, math.ceil((blocked_until - utcnow()).total_seconds()))
 
 
+def tries_left(account: str, address: str) -> int:
+    """Wrong passwords this address may still give for this account before it must wait."""
+    failures = db.session.scalar(select(SignInFailure.failures).where(
+        SignInFailure.account == account, SignInFailure.address == address,
+        SignInFailure.last_failure_at >= utcnow() - FORGET_AFTER))
+    return max(0, FREE_TRIES - (failures or 0))
+
+
 def record_failure(account: str, address: str) -> int:
     """Count a wrong password; return how long this address must now wait (0: not at all)."""
     now = utcnow()

@@ -9,15 +9,17 @@ from app.core.crypto import mask_id_number, mask_phone
 from app.core.extensions import db, limiter
 from app.core.http import safe_next
 from app.core.passwords import check_password
-from app.core.signin_guard import TooManyFailures, wait_text
+from app.core.signin_guard import FIRST_WAIT, TooManyFailures, wait_text
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import (
     ActionForm,
     CloseAccountForm,
     CodeForm,
     ConsentForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
+    PasswordResetForm,
     RegisterForm,
 )
 from app.residents import services
@@ -43,6 +45,7 @@ def login():
         if resident is None:
             db.session.commit()  # keep the failure's count
             form.form_errors.append(_("The mobile number or the password is wrong."))
+            form.form_errors.append(_tries_warning(form.phone.data))
             status = 401
         else:
             sign_in(resident)
@@ -53,6 +56,50 @@ def login():
     elif request.method == "POST":
         status = 400
     return render_template("resident/login.html", form=form), status
+
+
+def _tries_warning(phone):
+    left = services.tries_left(phone, request.remote_addr or "")
+    if left == 0:
+        return wait_text(FIRST_WAIT)
+    return _("%(count)d more tries before this device must wait.", count=left)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def forgot_password():
+    """The page and its answer are the same whether or not the phone has an account."""
+    form, status = ForgotPasswordForm(), 200
+    if form.validate_on_submit():
+        session["reset"] = services.send_reset_code(form.phone.data)
+        flash(_("If this number has an account, a code has been sent to it."), "info")
+        return redirect(url_for("resident.reset_password"))
+    if request.method == "POST":
+        status = 422
+    return render_template("resident/forgot.html", form=form), status
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def reset_password():
+    phone = services.reset_phone(session.get("reset"))
+    if phone is None:
+        flash(_("The reset has expired; please start again."), "error")
+        return redirect(url_for("resident.forgot_password"))
+    form, status = PasswordResetForm(), 200
+    if form.validate_on_submit():
+        if services.reset_password(phone, form.code.data, form.password.data,
+                                   request.remote_addr or ""):
+            session.pop("reset")
+            db.session.commit()
+            flash(_("Your password has been changed; every device has been signed out. "
+                    "Please sign in."), "success")
+            return redirect(url_for("resident.login"))
+        form.code.errors.append(_("The code is wrong or has expired."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("resident/reset.html", form=form, phone=mask_phone(phone)), status
 
 
 @bp.post("/logout")
@@ -101,6 +148,10 @@ def register():
 @limiter.limit("10 per minute", methods=["POST"])
 def verify_phone():
     pending = services.pending_registration(session.get("registration"))
+    if pending is None and session.get("registered"):
+        # the back button after the account was opened: not an expired registration
+        flash(_("Your account is open. Please sign in."), "info")
+        return redirect(url_for("resident.login"))
     if pending is None:
         flash(_("The registration has expired; please start again."), "error")
         return redirect(url_for("resident.register"))
@@ -115,6 +166,7 @@ def verify_phone():
                 return _refuse_registration(str(exc))
             except IntegrityError:  # another registration of this person or phone won a race
                 return _refuse_registration(str(services.RegistrationRefused()))
+            session["registered"] = True
             flash(_("Your account is ready. Please sign in."), "success")
             return redirect(url_for("resident.login"))
         form.code.errors.append(_("The code is wrong or has expired."))

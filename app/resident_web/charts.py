@@ -44,3 +44,13 @@ def trend_points(trend, low=0, high=200, width=320, height=120, pad=16) -> list[
 
 def polyline(points) -> str:
     return " ".join(f"{p['x']},{p['y']}" for p in points)
+
+
+def dimension_bar(value: int, floor: int, cap: int) -> dict:
+    """A bar from the zero line: right for points gained, left for points lost (in % of the
+    dimension's whole range, so −60 and +60 differ in side as well as colour)."""
+    span = (cap - floor) or 1
+    zero = -min(floor, 0) / span * 100
+    width = min(abs(value) / span * 100, 100)
+    start = zero if value >= 0 else max(zero - width, 0)
+    return {"zero": round(zero, 1), "x": round(start, 1), "width": round(width, 1)}

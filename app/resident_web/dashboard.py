@@ -36,6 +36,15 @@ class ScoreReport:
 
 
 @dataclass
+class Ladder:
+    """The scheme's tiers, lowest first, with where the score stands among them."""
+
+    steps: list  # (Tier, is the resident's tier)
+    next_tier: object  # the Tier above, None at the top
+    points_to_next: int | None
+
+
+@dataclass
 class Overview:
     result: object
     scheme: object
@@ -45,10 +54,18 @@ class Overview:
     trend: list  # (first day of month, score)
     hints: list  # RecordType
     serious: bool
+    ladder: Ladder
 
 
 def _tier(scheme, code):
     return next((t for t in scheme.tiers if t.code == code), None)
+
+
+def ladder(scheme, result) -> Ladder:
+    tiers = sorted(scheme.tiers, key=lambda t: t.min_score)
+    above = next((t for t in tiers if t.min_score > result.score), None)
+    return Ladder([(t, t.code == result.tier) for t in tiers], above,
+                  above.min_score - result.score if above is not None else None)
 
 
 def current_result(person_id: int):
@@ -78,7 +95,7 @@ def overview(person_id: int) -> Overview:
     last_update = stored.computed_at if stored is not None else None
     return Overview(result, scheme, _tier(scheme, result.tier), _totals(scheme, result), last_update,
                     monthly_trend(person_id, result.score), hints(scheme, result),
-                    scoring.serious_record_in_force(person_id))
+                    scoring.serious_record_in_force(person_id), ladder(scheme, result))
 
 
 def monthly_trend(person_id: int, current: int, months=12) -> list[tuple[date, int]]:
@@ -193,10 +210,18 @@ class BenefitView:
     reason: str | None  # see `benefits.eligibility.Verdict`
     needed_tier: object = None  # the Tier to reach
     merchants: list = field(default_factory=list)
+    threshold: int | None = None  # the lowest score that meets its tier and score minimums
+    min_tier: object = None  # the Tier it asks for, if any
+
+
+def _threshold(benefit, rules) -> int | None:
+    minimums = [m for m in (rules.tier_minimum(benefit.min_tier) if benefit.min_tier else None,
+                            benefit.min_score) if m is not None]
+    return max(minimums) if minimums else None
 
 
 def benefit_groups(person_id: int, result, serious: bool) -> list[tuple[str, list[BenefitView]]]:
-    """The active 信易+ catalogue by scene, each marked eligible or not yet, and why."""
+    """The active 信易+ catalogue by scene, usable ones first, each with why it is not (yet)."""
     scheme, today = current_scheme(), city_today()
     rules = rules_for(scheme)
     benefits = active_benefits()
@@ -207,5 +232,9 @@ def benefit_groups(person_id: int, result, serious: bool) -> list[tuple[str, lis
                               today=today)
         groups.setdefault(benefit.scene, []).append(BenefitView(
             benefit, verdict.eligible, verdict.reason, _tier(scheme, verdict.needed_tier),
-            merchants.get(benefit.id, [])))
-    return list(groups.items())
+            merchants.get(benefit.id, []), _threshold(benefit, rules),
+            _tier(scheme, benefit.min_tier)))
+    for views in groups.values():
+        views.sort(key=lambda v: (not v.eligible, v.threshold or 0))
+    # scenes with something usable first; sorted() keeps the catalogue order otherwise
+    return sorted(groups.items(), key=lambda item: not any(v.eligible for v in item[1]))

@@ -109,5 +109,18 @@ class PasswordChangeForm(FlaskForm):
         required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
+class ForgotPasswordForm(FlaskForm):
+    phone = PhoneField(_l("Mobile number"), validators=[required()])
+
+
+class PasswordResetForm(FlaskForm):
+    code = StringField(_l("Verification code"), filters=[_strip], validators=[
+        required(), Length(min=6, max=6, message=_l("The code has 6 digits."))])
+    password = PasswordField(_l("New password"), validators=[
+        required(), Length(min=8, max=128, message=_l("Use at least 8 characters."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""

@@ -26,6 +26,7 @@ def home():
         gauge=charts.gauge_arc(view.result.score, scheme.min_score, scheme.max_score),
         trend=points, trend_line=charts.polyline(points),
         trend_scale=charts.trend_scale(view.trend, scheme.min_score, scheme.max_score),
+        bars=[charts.dimension_bar(value, d.floor, d.cap) for d, value in view.dimensions],
     )
 
 

@@ -230,7 +230,16 @@ def authenticate(phone: str, password: str, address: str) -> Resident | None:
         ok = check_password(resident.password_hash if resident else _dummy_hash(), password)
         return resident if resident is not None and ok else None
 
-    return signin_guard.guarded(f"resident:{phone_index(phone)}", address, check)
+    return signin_guard.guarded(_signin_account(phone), address, check)
+
+
+def tries_left(phone: str, address: str) -> int:
+    """Wrong passwords `address` may still give for this phone before it must wait."""
+    return signin_guard.tries_left(_signin_account(phone), address[:64])
+
+
+def _signin_account(phone):
+    return f"resident:{phone_index(phone)}"
 
 
 _dummy_hashes = {}
@@ -259,6 +268,47 @@ def change_password(resident: Resident, password: str) -> None:
     audit(f"resident:{resident.id}", "resident.password_changed", "resident", resident.id,
           subject_id=resident.person_id)
     db.session.flush()
+
+
+RESET_PURPOSE = "reset"
+
+
+def send_reset_code(phone: str) -> str:
+    """Text a password-reset code if the phone has an account; return the handle that finds
+    the phone again. Otherwise nothing is sent, but a code is still issued, so that the resend
+    wait does not tell the two apart."""
+    if find_resident_by_phone(phone) is not None:
+        send_phone_code(RESET_PURPOSE, phone)
+    else:
+        guard.issue_code(RESET_PURPOSE, phone_index(phone))
+    handle = secrets.token_urlsafe(18)
+    guard.stash(f"reset:{handle}", crypto.encrypt(phone, "reset.pending").hex(), PENDING_SECONDS)
+    return handle
+
+
+def reset_phone(handle: str | None) -> str | None:
+    """The phone a reset was asked for, kept out of the cookie; None once expired."""
+    blob = guard.fetch(f"reset:{handle}") if handle else None
+    return None if blob is None else crypto.decrypt(bytes.fromhex(blob), "reset.pending")
+
+
+def reset_password(phone: str, code: str, password: str, address: str) -> bool:
+    """Set a new password with the code texted to the phone and end every session; False if
+    the code is wrong, used up or expired (or the phone has no account).
+
+    The wrong-password count of `address` is cleared: the code proved the phone is at hand.
+    """
+    resident = find_resident_by_phone(phone)
+    if not check_phone_code(RESET_PURPOSE, phone, code) or resident is None:
+        return False
+    signin_guard.clear(_signin_account(phone), address[:64])
+    resident.password_hash = hash_password(password)
+    resident.session_epoch = (resident.session_epoch or 0) + 1
+    end_sessions(resident)
+    audit(f"resident:{resident.id}", "resident.password_reset", "resident", resident.id,
+          subject_id=resident.person_id)
+    db.session.flush()
+    return True
 
 
 def sign_out_everywhere(resident: Resident) -> None:

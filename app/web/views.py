@@ -1,5 +1,5 @@
 """Pages and endpoints shared by every part of the site: health, language, errors."""
-from flask import Blueprint, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 
 from app.core.http import safe_next
 
@@ -9,6 +9,12 @@ bp = Blueprint("web", __name__)
 @bp.get("/healthz")
 def health():
     return jsonify(status="ok")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page links."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @bp.get("/lang/<code>")

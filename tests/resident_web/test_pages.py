@@ -123,7 +123,8 @@ def test_a_serious_record_makes_every_benefit_unavailable(client, make_resident)
     sign_in(client, resident)
     html = client.get("/benefits").get_data(as_text=True)
     item = html.split('data-benefit="t_any"')[1].split("</li>")[0]
-    assert "暂未达到" in item and "存在生效中的严重失信记录" in item
+    # the true reason, not "暂未达到" for a benefit no score can unlock now
+    assert "不可用" in item and "暂未达到" not in item and "存在生效中的严重失信记录" in item
     assert 'class="benefit eligible"' not in html
     assert "严重失信记录" in client.get("/").get_data(as_text=True)
 

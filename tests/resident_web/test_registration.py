@@ -138,3 +138,14 @@ def test_names_with_hidden_characters_are_refused(client, sms, name):
     assert "请删除姓名中的不可见字符或控制字符" in response.get_data(as_text=True)
     assert sms.sent == []
 
+
+
+def test_going_back_after_registering_leads_to_sign_in_not_a_timeout(client, sms, subscribers):
+    id_number, phone = new_id_number(), new_phone()
+    subscribers({id_number: {"name": "赵六", "phone": phone}})
+    _register(client, id_number=id_number, name="赵六", phone=phone)
+    assert READY in _verify(client, last_code(sms, phone)).get_data(as_text=True)
+    back = client.get("/register/verify", follow_redirects=True)
+    assert back.request.path == "/login"
+    page = back.get_data(as_text=True)
+    assert "账户已开通，请登录" in page and "注册已超时" not in page
