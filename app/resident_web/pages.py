@@ -64,11 +64,11 @@ def benefits():
 def credit_code():
     """A fresh code rendered by the server; the page script refreshes it and shows scans live."""
     resident = current_resident()
-    token, expires_at = codes.issue_credit_code(resident)
+    shown = codes.issue_shown_code(resident)
     db.session.commit()  # the first code ever creates the signing key
     return render_template(
-        "resident/credit_code.html", token=token, expires_at=expires_at,
-        qr_svg_url=qr_svg_url(token),
-        ttl=int((expires_at - utcnow()).total_seconds()),
+        "resident/credit_code.html", token=shown.token, expires_at=shown.expires_at,
+        numeric_code=shown.numeric_code, qr_svg_url=qr_svg_url(shown.token),
+        ttl=int((shown.expires_at - utcnow()).total_seconds()),
         serious=serious_record_in_force(resident.person_id),
     )

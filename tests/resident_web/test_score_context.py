@@ -12,7 +12,7 @@ def test_home_shows_the_maximum_and_the_points_to_the_next_tier(client, make_res
     assert 'data-testid="max">满分 200<' in page
     next_tier = re.search(r'data-testid="next-tier">\s*([^<]+?)\s*<', page).group(1)
     assert next_tier == "再得 15 分即可升至信用优秀（120 分起）。"
-    ladder = re.search(r'<ol class="ladder".*?</ol>', page, re.S).group(0)
+    ladder = re.search(r'<ol class="ladder".*?</ol>', page, re.DOTALL).group(0)
     assert re.findall(r'ladder-min">(\d+)\+', ladder) == ["0", "70", "95", "120", "150"]
     here = re.search(r'<li class="tier-(\w+) here" aria-current="step">', ladder).group(1)
     assert here == "good" and ladder.count("aria-current") == 1
