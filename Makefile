@@ -2,7 +2,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: setup run test bench-rescore bench-verify translations
+.PHONY: setup run test bench-rescore bench-verify bench-intake translations
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -26,6 +26,9 @@ bench-rescore: setup
 
 bench-verify: setup
 	$(BIN)/python bench/verify.py
+
+bench-intake: setup
+	$(BIN)/python bench/intake.py
 
 # extract every user-facing string from app/, merge into the zh_CN catalogue, compile it
 translations: $(BIN)/.installed

@@ -14,11 +14,9 @@ verifications/s, p50/p99 latency, the health endpoint's requests/s and the ratio
 DESIGN §8: >= 50 % of health, p99 <= 100 ms at 32).
 """
 import argparse
-import base64
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,10 +24,9 @@ import time
 from pathlib import Path
 
 import psycopg
-import requests
 from scratch_db import create_database, drop_database
+from server import ROOT, bench_env, start_gunicorn, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 LUA = r"""
@@ -139,12 +136,6 @@ def seed(env, args, token_file):
     return key
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wrk(args, url, script=None, script_args=()):
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
            "--timeout", "5s"]
@@ -182,20 +173,11 @@ def main():
     args = parse_args()
     name, url = create_database(args.database_url, "bench_verify")
     workdir = Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    env = {
-        **os.environ,
-        "APP_ENV": "bench",
-        "DATABASE_URL": url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "FIELD_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "PASSWORD_HASH_COST": "low",
-        "VERIFICATION_RATE_LIMIT": "100000/second",
-        # tokens signed ahead of the run must outlive it (and the server must accept their expiry)
-        "CREDIT_CODE_TTL": "1800",
-        "BENCH_INSTANCE": str(workdir / "instance"),
-    }
+    env = bench_env(url, args.redis_url, workdir / "instance",
+                    VERIFICATION_RATE_LIMIT="100000/second",
+                    # tokens signed ahead of the run must outlive it (and the server must accept
+                    # their expiry)
+                    CREDIT_CODE_TTL="1800")
     server = None
     try:
         token_file = workdir / "tokens.txt"
@@ -206,19 +188,8 @@ def main():
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
-        port = free_port()
-        server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-             "-k", args.worker_class, "--threads", str(args.worker_threads),
-             *(["--preload"] if args.preload else []), "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).ok:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.5)
+        server, base = start_gunicorn(env, args.workers, args.worker_class, args.worker_threads,
+                                      args.preload)
         script = workdir / "verify.lua"
         script.write_text(LUA)
         # warm every worker (connections, key caches) without spending the measured tokens
@@ -247,13 +218,7 @@ def main():
             print(f"note: {verify['requests'] - args.tokens} requests reused a token "
                   "(answered already_used); raise --tokens")
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(server)
         drop_database(args.database_url, name)
 
 

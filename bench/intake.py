@@ -1,0 +1,278 @@
+"""Benchmark record intake (the API and the CLI import) against a raw COPY of the same rows, and
+how soon a single delivery shows in the stored score while the API is busy.
+
+    python bench/intake.py [--rows 20000] [--clients 2] [--workers 4]
+
+Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default db 12 on
+127.0.0.1:6379). Starts gunicorn on loopback, then in one run: (1) `--clients` clients post the
+rows in batches of 1,000 to `POST /api/v1/records`, each as its own department, while a sampler
+delivers single records for consenting residents and times each from the request until the
+stored score has changed; (2) `flask records import` takes the same rows from a CSV file (the
+time includes starting the command); (3) a raw `COPY` of the same rows into credit_records.
+Each method has its own source ids, so each really inserts. Prints rows/s of each, the ratios to
+COPY (targets: API >= 25 % at 2 clients, CLI >= 50 %) and the freshness p50/p95 (target p95 <=
+100 ms).
+"""
+import argparse
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+from scratch_db import create_database, drop_database
+from server import ROOT, bench_env, start_gunicorn, stop
+
+sys.path.insert(0, str(ROOT))
+
+BATCH = 1000
+FRESH_DEPARTMENTS = 4  # the records API allows 120 requests a minute per department
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000, help="rows per method")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--people", type=int, default=5000, help="distinct persons in the rows")
+    parser.add_argument("--residents", type=int, default=400,
+                        help="consenting residents sampled for freshness")
+    parser.add_argument("--database-url",
+                        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
+    return parser.parse_args()
+
+
+def id_numbers(count, rng):
+    from stdnum.cn import ric
+
+    out = set()
+    while len(out) < count:
+        body = (f"4101021990{rng.randint(1, 12):02d}"
+                f"{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}")  # 410102 exists from 1990 on
+        out.add(body + ric.calc_check_digit(body + "0"))  # it ignores the last digit
+    return sorted(out)
+
+
+def seed(env, args, rng):
+    """Migrate, load the scheme, create the departments and the sampled residents."""
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.catalogue.services import current_scheme, load_default_scheme
+    from app.core.extensions import db
+    from app.departments.services import create_department
+    from app.residents.services import register_resident
+    from app.scoring.services import rescore_people
+
+    app = create_app(instance_path=env["BENCH_INSTANCE"])
+    with app.app_context():
+        upgrade()
+        load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+        keys = {}
+        for code in ["cli", "copy"] + [f"api{i}" for i in range(args.clients)] + \
+                [f"fresh{i}" for i in range(FRESH_DEPARTMENTS)]:
+            department, keys[code] = create_department(code, f"bench {code}")
+            keys[f"{code}_id"] = department.id
+        scheme = current_scheme()
+        plain = [t.code for t in scheme.record_types if not t.unit_attribute]
+        # a record of this type moves a fresh resident's score: positive, uncapped or capped above it
+        lifting = next(t.code for t in scheme.record_types
+                       if not t.unit_attribute and not t.state and t.polarity == "positive"
+                       and (not t.cap_per_year or t.cap_per_year >= t.points))
+        residents = []
+        for n, id_number in enumerate(id_numbers(args.residents, rng)):
+            residents.append((register_resident(id_number, "测试", f"151{n:08d}", "x", consent=True),
+                              id_number))
+        db.session.commit()
+        rescore_people([r.person_id for r, _ in residents])
+        db.session.commit()
+        sampled = [(r.person_id, id_number) for r, id_number in residents]
+        db.engine.dispose()
+    return keys, plain, lifting, sampled
+
+
+def make_rows(args, plain, rng):
+    """(id number, type, occurred) for each row; every method sends these under its own ids."""
+    from app.core.time import city_today
+
+    people = id_numbers(args.people, rng)
+    today = city_today()
+    return [(people[i % len(people)], rng.choice(plain),
+             (today - timedelta(days=rng.randint(0, 3 * 365))).isoformat())
+            for i in range(args.rows)]
+
+
+def payload(prefix, rows, start):
+    return [{"source_id": f"{prefix}-{start + i}", "id_number": id_number, "name": "测试",
+             "type": rtype, "occurred_at": occurred}
+            for i, (id_number, rtype, occurred) in enumerate(rows)]
+
+
+def post_batches(base, key, prefix, rows, first, results):
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+    accepted = 0
+    for start in range(0, len(rows), BATCH):
+        response = session.post(f"{base}/api/v1/records",
+                                json={"records": payload(prefix, rows[start:start + BATCH], first + start)},
+                                timeout=120)
+        response.raise_for_status()
+        body = response.json()
+        if body["rejected"]:
+            raise RuntimeError(f"rows rejected: {body['results'][0]}")
+        accepted += body["accepted"]
+    results.append(accepted)
+
+
+def api_phase(base, keys, args, rows):
+    share = -(-len(rows) // args.clients)
+    results, threads = [], []
+    for i in range(args.clients):
+        part = rows[i * share:(i + 1) * share]
+        threads.append(threading.Thread(target=post_batches, args=(
+            base, keys[f"api{i}"], f"api{i}", part, i * share, results)))
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, sum(results)
+
+
+def freshness(base, url, keys, sampled, lifting, running, times, refused):
+    """Deliver one record at a time for a sampled resident; time until their stored score moved."""
+    from app.core.time import city_today
+
+    occurred = city_today().isoformat()
+    session = requests.Session()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for n, (person_id, id_number) in enumerate(sampled):
+            if not running.is_set():
+                break
+            before = conn.execute("SELECT score FROM scores WHERE person_id = %s",
+                                  (person_id,)).fetchone()[0]
+            key = keys[f"fresh{n % FRESH_DEPARTMENTS}"]
+            started = time.perf_counter()
+            response = session.post(
+                f"{base}/api/v1/records", headers={"Authorization": f"Bearer {key}"}, timeout=30,
+                json={"records": [{"source_id": f"fresh-{n}", "id_number": id_number,
+                                   "name": "测试", "type": lifting, "occurred_at": occurred}]})
+            if response.status_code != 200:
+                refused.append(response.status_code)
+                continue
+            while conn.execute("SELECT score FROM scores WHERE person_id = %s",
+                               (person_id,)).fetchone()[0] == before:
+                if time.perf_counter() - started > 10:
+                    break
+                time.sleep(0.001)
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(max(0.0, 60 / 110 / FRESH_DEPARTMENTS - (time.perf_counter() - started)))
+
+
+def cli_phase(env, workdir, rows):
+    path = workdir / "records.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["source_id", "id_number", "name", "type", "occurred_at"])
+        for i, (id_number, rtype, occurred) in enumerate(rows):
+            writer.writerow([f"cli-{i}", id_number, "测试", rtype, occurred])
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), "records", "import", str(path), "--department", "cli"],
+        cwd=ROOT, env={**env, "FLASK_APP": "wsgi.py"}, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    accepted = int(result.stdout.split("accepted ")[1].split(",")[0])
+    return elapsed, accepted
+
+
+def copy_phase(url, keys, rows):
+    """COPY the same rows, persons resolved beforehand (as a bulk loader would: here from the
+    API's rows, which named the same persons)."""
+    with psycopg.connect(url) as conn:
+        persons = dict(conn.execute(
+            "SELECT CAST(split_part(source_id, '-', 2) AS INTEGER), person_id FROM credit_records"
+            " WHERE source_id LIKE 'api%'").fetchall())
+        stamp = conn.execute("SELECT now()").fetchone()[0]
+        department = keys["copy_id"]
+        started = time.perf_counter()
+        with conn.cursor().copy(
+                "COPY credit_records (department_id, source_id, person_id, type_code, occurred_on,"
+                " units, attributes, status, created_at, updated_at) FROM STDIN") as copy:
+            for i, (_id_number, rtype, occurred) in enumerate(rows):
+                copy.write_row((department, f"copy-{i}", persons[i], rtype, occurred, 1, "{}",
+                                "active", stamp, stamp))
+        conn.commit()
+        return time.perf_counter() - started, len(rows)
+
+
+def percentile(values, share):
+    return statistics.quantiles(values, n=100)[share - 1] if len(values) > 1 else values[0]
+
+
+def main():
+    args = parse_args()
+    rng = random.Random(7)
+    name, url = create_database(args.database_url, "bench_intake")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    env = bench_env(url, args.redis_url, workdir / "instance")
+    server = None
+    try:
+        started = time.perf_counter()
+        keys, plain, lifting, sampled = seed(env, args, rng)
+        rows = make_rows(args, plain, rng)
+        print(f"seeded {len(sampled)} residents, {len(rows):,} rows per method in "
+              f"{time.perf_counter() - started:.1f} s (database {name}); load {load()}")
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        server, base = start_gunicorn(env, args.workers)
+
+        running, times, refused = threading.Event(), [], []
+        running.set()
+        sampler = threading.Thread(target=freshness, args=(
+            base, url, keys, sampled, lifting, running, times, refused))
+        sampler.start()
+        api_time, api_rows = api_phase(base, keys, args, rows)
+        running.clear()
+        sampler.join()
+        stop(server)
+        server = None
+        cli_time, cli_rows = cli_phase(env, workdir, rows)
+        copy_time, copy_rows = copy_phase(url, keys, rows)
+
+        copy_rate = copy_rows / copy_time
+        print(f"\n{len(rows):,} rows per method, batches of {BATCH}, gunicorn {args.workers} sync "
+              f"workers, PostgreSQL + Redis; load {load()}")
+        print(f"COPY        {copy_rate:9.0f} rows/s   ({copy_rows:,} rows in {copy_time:.2f} s)")
+        print(f"API         {api_rows / api_time:9.0f} rows/s   ({api_rows:,} accepted in "
+              f"{api_time:.2f} s, {args.clients} clients)   {api_rows / api_time / copy_rate:6.1%}"
+              f" of COPY (target >= 25 %)")
+        print(f"CLI import  {cli_rows / cli_time:9.0f} rows/s   ({cli_rows:,} accepted in "
+              f"{cli_time:.2f} s, start-up included)   {cli_rows / cli_time / copy_rate:6.1%}"
+              f" of COPY (target >= 50 %)")
+        if times:
+            print(f"freshness   p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms"
+                  f"   max {max(times):6.1f} ms   ({len(times)} single deliveries during the API "
+                  f"load, {len(refused)} refused; target p95 <= 100 ms)")
+    finally:
+        stop(server)
+        drop_database(args.database_url, name)
+
+
+def load():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+if __name__ == "__main__":
+    main()
