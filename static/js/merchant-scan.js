@@ -31,8 +31,8 @@
   function text(id, value) { document.getElementById(id).textContent = value || ""; }
 
   function readyForNext() {
-    // the next scanner burst or typed number replaces this one
-    tokenInput.focus();
+    // the next scanner burst or typed number replaces this one; the answer stays in view
+    tokenInput.focus({preventScroll: true});
     tokenInput.select();
   }
 
@@ -49,8 +49,8 @@
       text("result-todo", body && body.benefit ? texts.denied_todo : "");
     }
     text("result-reason", reason ? (texts[reason] || texts.error) : "");
-    result.scrollIntoView({block: "nearest"});
     readyForNext();
+    result.scrollIntoView({block: "nearest"});
   }
 
   // one Idempotency-Key per scan, reused for the retry after a network error
@@ -79,7 +79,6 @@
     send(token, newKey(), 0).then(function () {
       busy = false;
       button.disabled = false;
-      readyForNext();
     });
   }
 

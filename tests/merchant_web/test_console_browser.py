@@ -28,7 +28,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 def shop(live_app):
     benefit = Benefit(code=f"ui_{uuid.uuid4().hex[:8]}", name="共享充电宝免押金",
                       name_en="Power bank without deposit", scene="信易租", min_tier="good",
-                      deposit_free=True)
+                      deposit_free=True, value_text="免押金 ¥99", value_text_en="¥99 deposit waived")
     merchant = merchant_services.create_merchant(f"浏览器测试商户{uuid.uuid4().hex[:4]}", new_credit_code())
     merchant.benefits = [benefit]
     phone = f"139{uuid.uuid4().int % 10**8:08d}"
@@ -38,41 +38,105 @@ def shop(live_app):
     return {"phone": phone, "password": "Staff-pass1", "resident": resident, "benefit": benefit}
 
 
-def test_staff_types_a_code_and_sees_the_answer(live_server, shop):
+VIEWPORTS = {"390x844": {"width": 390, "height": 844}, "320x568": {"width": 320, "height": 568}}
+AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"
+
+
+def _open(p, size, extra_args=()):
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + list(extra_args))
+    # the page's CSP refuses inline scripts, and the injected axe-core is one
+    context = browser.new_context(viewport=VIEWPORTS[size], device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, bypass_csp=True)
+    return browser, context.new_page()
+
+
+def _sign_in(page, live_server, shop):
+    page.goto(f"{live_server}/merchant/login")
+    page.fill("input[name=phone]", shop["phone"])
+    page.fill("input[name=password]", shop["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#verify-form")
+    page.select_option("#benefit", shop["benefit"].code)
+
+
+def _check_screen(page, name, size):
+    """Screenshot the screen and fail on any axe-core violation."""
     ARTIFACTS.mkdir(exist_ok=True)
-    token, _expires = codes.issue_credit_code(shop["resident"])
+    page.screenshot(path=str(ARTIFACTS / f"merchant-{name}-{size}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run(document).then(r => r.violations.map(v => "
+                               "({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))})))")
+    assert violations == [], f"{name} at {size}: {violations}"
+
+
+def _answer_in_view_and_field_focused(page, size):
+    box = page.locator("#result").bounding_box()
+    height = VIEWPORTS[size]["height"]
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert page.evaluate("document.activeElement.id") == "token"
+
+
+def _press_enter_for_answer(page):
+    """Enter submits at once (the button is disabled until the answer is shown)."""
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#verify-button:enabled")
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_cashier_types_the_number_then_a_scanner_sends_one(live_server, shop, size):
+    typed, scanned = (codes.issue_shown_code(shop["resident"]) for _ in range(2))
     db.session.commit()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                is_mobile=True, has_touch=True)
+        browser, page = _open(p, size)
         page.goto(f"{live_server}/merchant/login")
-        page.screenshot(path=str(ARTIFACTS / "merchant-login.png"), full_page=True)
-        page.fill("input[name=phone]", shop["phone"])
-        page.fill("input[name=password]", shop["password"])
-        page.click("button[type=submit]")
-        page.wait_for_selector("#verify-form")
-        page.select_option("#benefit", shop["benefit"].code)
-        page.fill("#token", token.lower())
-        page.screenshot(path=str(ARTIFACTS / "merchant-scan.png"), full_page=True)
+        _check_screen(page, "login", size)
+        _sign_in(page, live_server, shop)
+        assert page.evaluate("document.activeElement.id") == "token"  # ready for a scanner
+        _check_screen(page, "scan", size)
+        # typed by hand, in the blocks the resident's screen shows
+        page.fill("#token", f"{typed.numeric_code[:6]} {typed.numeric_code[6:12]} {typed.numeric_code[12:]}")
         page.click("#verify-button")
         page.wait_for_selector("#result.m-granted")
         assert page.inner_text("#result-name") == "陈*红"
-        assert page.inner_text("#result-benefit") == "共享充电宝免押金"
-        page.screenshot(path=str(ARTIFACTS / "merchant-granted.png"), full_page=True)
-        # the same code again is refused, with the reason in words
-        page.click("#next-scan")
-        page.fill("#token", token)
-        page.click("#verify-button")
-        page.wait_for_selector("#result.m-denied")
-        assert page.inner_text("#result-reason").strip()
-        page.screenshot(path=str(ARTIFACTS / "merchant-denied.png"), full_page=True)
+        assert page.inner_text("#result-todo") == "免押金 ¥99 — 请直接出借，无需押金"
+        _answer_in_view_and_field_focused(page, size)
+        _check_screen(page, "granted", size)
+        # a barcode scanner: keystrokes into the focused field, then Enter
+        page.keyboard.type(scanned.numeric_code)
+        _press_enter_for_answer(page)
+        assert page.get_attribute("#result", "class") == "m-result m-granted"
+        assert page.input_value("#token") == scanned.numeric_code  # the scan replaced the last one
+        _answer_in_view_and_field_focused(page, size)
+        # the QR of an already redeemed code is refused: one code, one redemption
+        page.keyboard.type(typed.token)
+        _press_enter_for_answer(page)
+        assert page.get_attribute("#result", "class") == "m-result m-denied"
+        assert page.inner_text("#result-reason") == "此信用码已被使用。"
+        assert page.inner_text("#result-todo") == "请按常规方式办理。"
+        _answer_in_view_and_field_focused(page, size)
+        _check_screen(page, "denied", size)
         page.click("a[href='/merchant/redemptions']")
         page.wait_for_selector(".m-item")
-        assert "陈*红" in page.inner_text(".m-item")
-        page.click(".m-item button.m-complete")
+        assert page.locator(".m-item").count() == 2
+        page.click(".m-item button.m-complete >> nth=0")
         page.wait_for_selector(".m-status-completed")
-        page.screenshot(path=str(ARTIFACTS / "merchant-redemptions.png"), full_page=True)
+        _check_screen(page, "redemptions", size)
+        for link in page.locator(".m-nav .m-tab").all():
+            tab = link.bounding_box()
+            assert tab["width"] >= 44 and tab["height"] >= 44
+        browser.close()
+
+
+def test_camera_errors_are_told_in_words(live_server, shop):
+    with sync_playwright() as p:
+        # no fake device: the browser finds no camera, or is not allowed one
+        browser, page = _open(p, "390x844")
+        _sign_in(page, live_server, shop)
+        page.click("#start-camera")
+        page.wait_for_function("document.querySelector('#camera-status').textContent !== ''")
+        status = page.inner_text("#camera-status")
+        assert "Error" not in status and ("摄像头" in status), status
+        _check_screen(page, "camera-error", "390x844")
         browser.close()
 
 
