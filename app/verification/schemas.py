@@ -7,7 +7,9 @@ from app.verification.services import REASONS, benefit_name
 
 class VerificationArgs(ma.Schema):
     # a typed or scanned code may carry spaces, tabs or a line break; they are dropped later
-    token = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=400), PLAIN_TEXT])
+    token = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=400), PLAIN_TEXT],
+                             metadata={"description": "The QR code's token, or the 18-digit numeric "
+                                                      "code shown under it (spaces and dashes allowed)"})
     benefit = ma.fields.String(required=True,
                                validate=[ma.validate.Length(min=1, max=40), NO_CONTROL])
 

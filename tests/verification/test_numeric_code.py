@@ -65,3 +65,9 @@ def test_verifying_a_number_costs_one_extra_read(app, client, make_resident, mak
     with count_queries() as number_queries:
         verify(client, merchant, by_number.numeric_code, benefit)
     assert len(number_queries) == len(token_queries) + 1
+
+
+def test_the_spec_says_the_token_may_be_the_numeric_code(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    token = spec["components"]["schemas"]["VerificationArgs"]["properties"]["token"]
+    assert "18-digit numeric code" in token["description"]
