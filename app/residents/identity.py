@@ -6,12 +6,11 @@ city's identity platform). `IDENTITY_VERIFIER` names its class as `module:Class`
 app's config); unset, the embedded default uses a fake, which production refuses to start with.
 """
 import json
-from importlib import import_module
 from pathlib import Path
 
 from flask import current_app
 
-from app.core.config import ConfigError
+from app.core.outside import connect
 
 DEMO_FILE = "demo-identities.json"  # in instance/, written by `flask demo`
 
@@ -57,12 +56,8 @@ def write_demo_subscribers(people: dict[str, dict]) -> Path:
 
 def init_identity(app):
     """Set `app.extensions["identity"]` from `IDENTITY_VERIFIER`; refuse the fake in production."""
-    path = app.config.get("IDENTITY_VERIFIER") or f"{__name__}:DemoIdentityVerifier"
-    module, _sep, name = path.partition(":")
-    verifier_class = getattr(import_module(module), name)
-    if app.config["APP_ENV"] == "production" and issubclass(verifier_class, DemoIdentityVerifier):
-        raise ConfigError("IDENTITY_VERIFIER must name a real identity service in production")
-    app.extensions["identity"] = verifier_class(app.config)
+    app.extensions["identity"] = connect(app, "IDENTITY_VERIFIER",
+                                         f"{__name__}:DemoIdentityVerifier", DemoIdentityVerifier)
 
 
 def identity_verifier() -> IdentityVerifier:

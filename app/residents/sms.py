@@ -4,11 +4,10 @@
 the embedded default writes messages to the log, which production refuses to start with.
 """
 import logging
-from importlib import import_module
 
 from flask import current_app
 
-from app.core.config import ConfigError
+from app.core.outside import connect
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +32,8 @@ class ConsoleSmsSender(SmsSender):
 
 def init_sms(app):
     """Set `app.extensions["sms"]` from `SMS_SENDER`; refuse the console sender in production."""
-    path = app.config.get("SMS_SENDER") or f"{__name__}:ConsoleSmsSender"
-    module, _sep, name = path.partition(":")
-    sender_class = getattr(import_module(module), name)
-    if app.config["APP_ENV"] == "production" and issubclass(sender_class, ConsoleSmsSender):
-        raise ConfigError("SMS_SENDER must name a real SMS gateway in production")
-    app.extensions["sms"] = sender_class(app.config)
+    app.extensions["sms"] = connect(app, "SMS_SENDER", f"{__name__}:ConsoleSmsSender",
+                                    ConsoleSmsSender)
 
 
 def sms_sender() -> SmsSender:
