@@ -56,7 +56,8 @@ def cache_and_compress(response):
         return response
     if request.args.get("v") == asset.version:
         response.headers["Cache-Control"] = f"public, max-age={_YEAR}, immutable"
-    if asset.gzipped is not None:
+    # the gzipped copies are taken at start-up; while debugging, files change under a running app
+    if asset.gzipped is not None and not current_app.debug:
         response.vary.add("Accept-Encoding")
         if request.accept_encodings["gzip"] > 0:
             response.close()  # the file send_file opened

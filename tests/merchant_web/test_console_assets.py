@@ -1,6 +1,7 @@
 """Static files: versioned URLs on every page, a year's caching, gzip, the minified decoder."""
 import gzip
 import re
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,13 @@ def test_a_range_request_gets_the_plain_bytes(app, console):
         "Accept-Encoding": "gzip", "Range": "bytes=0-9"})
     assert response.status_code == 206 and "Content-Encoding" not in response.headers
     assert len(response.data) == 10
+
+
+def test_while_debugging_a_file_is_sent_as_it_is_now(app, console):
+    app.debug = True
+    try:
+        response = console.get("/static/css/merchant.css", headers={"Accept-Encoding": "gzip"})
+    finally:
+        app.debug = False
+    assert "Content-Encoding" not in response.headers
+    assert response.data == (Path(app.static_folder) / "css" / "merchant.css").read_bytes()
