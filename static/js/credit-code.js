@@ -15,7 +15,8 @@
   var REFRESH_BEFORE = 10;  // seconds left when a new code is fetched
   var POLL_MS = 1500;
   var token = box.dataset.token;
-  var expires = Date.parse(box.dataset.expires);
+  // the expiry on this device's clock, from the seconds the server gave (a phone's clock may be off)
+  var expires = Date.now() + Number(box.dataset.ttl) * 1000;
   var refreshing = false, failed = false, scanned = false;
   var state = "live";
 
@@ -30,10 +31,10 @@
 
   function secondsLeft() { return Math.max(0, Math.round((expires - Date.now()) / 1000)); }
 
-  function show(code, numericCode, expiresAt, svgUrl) {
+  function show(code, numericCode, validFor, svgUrl) {
     token = code;
     numeric.textContent = numericCode.replace(/(\d{6})(?=\d)/g, "$1 ");
-    expires = Date.parse(expiresAt);
+    expires = Date.now() + validFor;
     box.dataset.token = code;
     img.src = svgUrl;
     scanned = false;
@@ -49,10 +50,12 @@
       headers: {"X-CSRFToken": csrf, "Accept": "application/json"}
     }).then(function (r) {
       if (!r.ok) { throw new Error(r.status); }
-      return r.json();
-    }).then(function (body) {
-      failed = false;
-      show(body.token, body.numeric_code, body.expires_at, body.qr_svg_url);
+      var serverNow = Date.parse(r.headers.get("Date"));
+      return r.json().then(function (body) {
+        var validFor = Date.parse(body.expires_at) - (isNaN(serverNow) ? Date.now() : serverNow);
+        failed = false;
+        show(body.token, body.numeric_code, validFor, body.qr_svg_url);
+      });
     }).catch(function () {
       failed = true;
     }).then(function () { refreshing = false; tick(); });
