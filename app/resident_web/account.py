@@ -62,7 +62,7 @@ def _tries_warning(phone):
     left = services.tries_left(phone, request.remote_addr or "")
     if left == 0:
         return wait_text(FIRST_WAIT)
-    return _("%(count)d more tries before this device must wait.", count=left)
+    return _("Tries left before this device must wait: %(count)d.", count=left)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from app.core.passwords import hash_password
 from app.departments.services import create_department
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant
+from app.records.models import CreditRecord
 from app.records.services import ingest
 from app.residents.services import close_account, find_resident_by_phone, register_resident
 from app.scoring.services import rescore_people
@@ -48,12 +49,17 @@ def page(request):
 
 @pytest.fixture
 def resident(live_app):
-    """A resident at 105 (信用良好: blood donation), committed; the account is closed after."""
+    """A resident at 105 (信用良好: blood donation; a traffic fine withdrawn), committed; the
+    account is closed after."""
     suffix = uuid.uuid4().hex[:8]
     id_number, phone = new_id_number(), new_phone()
     account = register_resident(id_number, "孙八", phone, hash_password(PASSWORD), True)
     department, _key = create_department(f"dept_{suffix}", "郑州市中心血站")
-    ingest(department, [record_payload(id_number, "孙八", "blood_donation", 10)])
+    ingest(department, [record_payload(id_number, "孙八", "blood_donation", 10),
+                        record_payload(id_number, "孙八", "traffic_violation", 20)])
+    # a withdrawn record, so the records page shows one that does not count
+    db.session.scalar(select(CreditRecord).filter_by(
+        person_id=account.person_id, type_code="traffic_violation")).status = "revoked"
     rescore_people([account.person_id])
     benefit = add_benefit(code=f"bike_{suffix}", scene="信易行", name="共享单车免押金",
                           min_tier="good", merchant_name=f"郑州单车{suffix}")
@@ -177,6 +183,6 @@ def test_the_credit_code_shows_used_expired_and_offline(live_server, page, resid
 
 def test_public_screens(live_server, page):
     for path, name in [("/", "landing"), ("/register", "register"),
-                       ("/password/forgot", "forgot-password-empty")]:
+                       ("/password/forgot", "forgot-password-empty"), ("/no-such-page", "error")]:
         page.goto(live_server + path)
         check_screen(page, name)
