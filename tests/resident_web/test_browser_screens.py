@@ -186,3 +186,31 @@ def test_public_screens(live_server, page):
                        ("/password/forgot", "forgot-password-empty"), ("/no-such-page", "error")]:
         page.goto(live_server + path)
         check_screen(page, name)
+
+
+def test_phone_check_and_consent_screens(live_server, live_app, page, sms):
+    phone = new_phone()
+    page.goto(live_server + "/register")
+    page.get_by_label("姓名（与身份证一致）").fill("周九")
+    page.get_by_label("居民身份证号").fill(new_id_number())
+    page.get_by_label("手机号码").fill(phone)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.get_by_label("我已阅读上述条款").check()
+    page.get_by_role("button", name="继续").click()
+    expect(page).to_have_url(re.compile(r"/register/verify$"))
+    check_screen(page, "verify-phone")
+
+    unconsented = new_phone()
+    register_resident(new_id_number(), "吴十", unconsented, hash_password(PASSWORD), False)
+    db.session.commit()
+    try:
+        page.goto(live_server + "/login")
+        page.get_by_label("手机号码").fill(unconsented)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(re.compile(r"/consent$"))
+        check_screen(page, "consent")
+    finally:
+        close_account(find_resident_by_phone(unconsented))
+        db.session.commit()
