@@ -34,14 +34,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(env, workers=4, worker_class="sync", threads=1, preload=False):
-    """Start `wsgi:app` under gunicorn on a free loopback port; return (process, base URL) once
-    it answers /healthz."""
+def start_gunicorn(env, workers=4, worker_class="sync", threads=1, preload=False, app="wsgi:app"):
+    """Start `app` (a module under the project root or bench/) under gunicorn on a free loopback
+    port; return (process, base URL) once it answers /healthz."""
     port = free_port()
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "-k", worker_class, "--threads", str(threads), *(["--preload"] if preload else []),
-         "--log-level", "warning", "wsgi:app"],
+         "--log-level", "warning", "--pythonpath", str(ROOT / "bench"), app],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):

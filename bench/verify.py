@@ -8,10 +8,12 @@ postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default 
 127.0.0.1:6379). Seeds a merchant, a benefit without limits and residents, signs enough fresh
 credit codes for every request, starts gunicorn on loopback (4 sync workers unless told
 otherwise) and, in one run, drives both endpoints with wrk at the same concurrency against
-that one server: `GET /healthz`, then `POST /api/v1/verifications` with a new token per request
-(a Lua script; `--idempotency-keys` adds a fresh key to each, as the merchant kit does). Prints
-verifications/s, p50/p99 latency, the health endpoint's requests/s and the ratio (target,
-DESIGN §8: >= 50 % of health, p99 <= 100 ms at 32).
+that one server: `GET /healthz`, then the floor `POST /api/bench/floor` (only the irreducible
+work: parse the body, one Ed25519 verify, one INSERT … ON CONFLICT DO NOTHING and a durable
+commit on the same pool; served by bench/floor_wsgi.py, not by the application), then
+`POST /api/v1/verifications` with a new token per request (a Lua script; `--idempotency-keys`
+adds a fresh key to each, as the merchant kit does). Prints requests/s and p50/p99 latency of
+each, and verification ÷ floor (target >= 70 %, p99 <= 100 ms at 32) beside verification ÷ health.
 """
 import argparse
 import os
@@ -49,6 +51,7 @@ function init(args)
   benefit = args[3]
   key = args[4]
   idempotency = args[5] == "1"
+  path = args[6]
 end
 
 function request()
@@ -57,7 +60,7 @@ function request()
   local body = '{"token":"' .. token .. '","benefit":"' .. benefit .. '"}'
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
   if idempotency then headers["Idempotency-Key"] = "bench-" .. id .. "-" .. counter end
-  return wrk.format("POST", "/api/v1/verifications", headers, body)
+  return wrk.format("POST", path, headers, body)
 end
 
 response = function(status, headers, body)
@@ -183,24 +186,29 @@ def main():
         token_file = workdir / "tokens.txt"
         started = time.perf_counter()
         key = seed(env, args, token_file)
+        with psycopg.connect(url) as conn:  # the floor endpoint's table (bench/floor_wsgi.py)
+            conn.execute("CREATE TABLE bench_floor (token_id bytea PRIMARY KEY)")
         print(f"seeded {args.residents} residents and {args.tokens} tokens in "
               f"{time.perf_counter() - started:.1f} s (database {name})")
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
         server, base = start_gunicorn(env, args.workers, args.worker_class, args.worker_threads,
-                                      args.preload)
+                                      args.preload, app="floor_wsgi:app")
         script = workdir / "verify.lua"
         script.write_text(LUA)
         # warm every worker (connections, key caches) without spending the measured tokens
         subprocess.run(["wrk", "-t2", "-c8", "-d2s", f"{base}/healthz"], capture_output=True, check=True)
         _out, health = wrk(args, f"{base}/healthz")
-        raw, verify = wrk(args, f"{base}/api/v1/verifications", str(script),
-                          (str(token_file), str(args.threads), "bench_benefit", key,
-                           "1" if args.idempotency_keys else "0"))
+        script_args = (str(token_file), str(args.threads), "bench_benefit", key,
+                       "1" if args.idempotency_keys else "0")
+        # the floor only records token ids in its own table, so the tokens stay fresh
+        _out, floor = wrk(args, f"{base}/api/bench/floor", str(script),
+                          (*script_args, "/api/bench/floor"))
+        _out, verify = wrk(args, f"{base}/api/v1/verifications", str(script),
+                           (*script_args, "/api/v1/verifications"))
         with psycopg.connect(url) as conn:
             granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
-        ratio = verify["rps"] / health["rps"]
         print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
               f" x {args.worker_threads} threads{' preloaded' if args.preload else ''}, "
               f"{args.duration} s per endpoint, PostgreSQL + Redis"
@@ -208,10 +216,15 @@ def main():
         print(f"health      {health['rps']:9.0f} req/s   p50 {health['p50']:6.1f} ms   "
               f"p99 {health['p99']:6.1f} ms   ({health['requests']} requests, "
               f"{health['non2xx']} non-2xx)")
+        print(f"floor       {floor['rps']:9.0f} req/s   p50 {floor['p50']:6.1f} ms   "
+              f"p99 {floor['p99']:6.1f} ms   ({floor['requests']} requests, "
+              f"{floor['non2xx']} non-2xx)")
         print(f"verify      {verify['rps']:9.0f} req/s   p50 {verify['p50']:6.1f} ms   "
               f"p99 {verify['p99']:6.1f} ms   ({verify['requests']} requests, "
               f"{verify['non2xx']} non-2xx, {granted} granted)")
-        print(f"ratio       {ratio:9.1%} of health   (target >= 50 %, p99 <= 100 ms)")
+        print(f"ratio       {verify['rps'] / floor['rps']:9.1%} of the floor   "
+              f"(target >= 70 %, p99 <= 100 ms)")
+        print(f"            {verify['rps'] / health['rps']:9.1%} of health")
         if verify["socket_errors"]:
             print("wrk: " + verify["socket_errors"])
         if verify["requests"] > args.tokens:
