@@ -1,17 +1,18 @@
 """Taking in, correcting and revoking public credit records."""
+import json
 import math
 from dataclasses import dataclass, field
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.catalogue.services import current_scheme, record_type, record_types
 from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
 from app.core.extensions import db
-from app.core.time import city_today
+from app.core.time import city_today, utcnow
 from app.records.models import CreditRecord
 from app.records.schemas import RecordArgs
 from app.records.signals import records_changed
@@ -70,13 +71,7 @@ def ingest(department, raw_records, actor=None):
                                 "message": _("The name does not match the ID number.")}]
     valid = [(o, v) for o, v in valid if not o.errors]
     lock_people({persons[v["index"]].id for _o, v in valid})
-    rows = [_row(department.id, persons[v["index"]].id, v) for _o, v in valid]
-    inserted = {}
-    if rows:
-        statement = (_insert(CreditRecord).values(rows)
-                     .on_conflict_do_nothing(index_elements=["department_id", "source_id"])
-                     .returning(CreditRecord.id, CreditRecord.source_id))
-        inserted = dict((s, i) for i, s in db.session.execute(statement))
+    inserted = _insert_records(department.id, [(persons[v["index"]].id, v) for _o, v in valid])
     existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
     for _outcome, values in valid:
         sid = values["source_id"]
@@ -157,12 +152,41 @@ def _flatten(messages):
     return [str(messages)]
 
 
-def _row(department_id, person_id, v):
-    return {
-        "department_id": department_id, "source_id": v["source_id"], "person_id": person_id,
-        "type_code": v["type"], "occurred_on": v["occurred_at"], "ended_on": v.get("ended_at"),
-        "units": v["units"], "attributes": v["attributes"], "status": "active",
-    }
+# the whole batch as one array per column: a short statement, parsed once, whatever the batch size
+_INSERT_ARRAYS = text(
+    "INSERT INTO credit_records (department_id, source_id, person_id, type_code, occurred_on,"
+    " ended_on, units, attributes, status, created_at, updated_at)"
+    " SELECT :department_id, s, p, t, o, e, u, CAST(a AS json), 'active', :now, :now"
+    " FROM unnest(CAST(:sources AS varchar[]), CAST(:persons AS integer[]),"
+    " CAST(:types AS varchar[]), CAST(:occurred AS date[]), CAST(:ended AS date[]),"
+    " CAST(:units AS integer[]), CAST(:attributes AS text[])) AS r(s, p, t, o, e, u, a)"
+    " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id")
+
+
+def _insert_records(department_id, records) -> dict:
+    """Insert (person id, clean values) pairs; return {source id: id} of those not already there."""
+    if not records:
+        return {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        return dict(db.session.execute(_INSERT_ARRAYS, {
+            "department_id": department_id, "now": utcnow(),
+            "sources": [v["source_id"] for _p, v in records],
+            "persons": [p for p, _v in records],
+            "types": [v["type"] for _p, v in records],
+            "occurred": [v["occurred_at"].isoformat() for _p, v in records],
+            "ended": [v["ended_at"] and v["ended_at"].isoformat() for _p, v in records],
+            "units": [v["units"] for _p, v in records],
+            "attributes": [json.dumps(v["attributes"]) for _p, v in records],
+        }).all())
+    table = CreditRecord.__table__
+    statement = (_insert(table)
+                 .on_conflict_do_nothing(index_elements=["department_id", "source_id"])
+                 .returning(table.c.source_id, table.c.id))
+    return dict(db.session.execute(statement, [
+        {"department_id": department_id, "source_id": v["source_id"], "person_id": person_id,
+         "type_code": v["type"], "occurred_on": v["occurred_at"], "ended_on": v["ended_at"],
+         "units": v["units"], "attributes": v["attributes"], "status": "active"}
+        for person_id, v in records]).all())
 
 
 def _existing_ids(department_id, source_ids):

@@ -2,11 +2,14 @@
 import json
 import secrets
 from datetime import date
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.util import isdigits
 
 from app.core import crypto, signin_guard
 from app.core.audit import audit
@@ -24,10 +27,25 @@ from app.residents.sms import sms_sender
 
 def normalise_id_number(value: str) -> str:
     """Return the compact, upper-case form of a resident ID number; raise ValueError if invalid."""
-    try:
-        return ric.validate(value)
+    try:  # ric.validate's checks, with the slow region look-up remembered
+        number = ric.compact(value)
+        if len(number) != 18:
+            raise InvalidLength()
+        if not isdigits(number[:-1]):
+            raise InvalidFormat()
+        if number[-1] != ric.calc_check_digit(number):
+            raise InvalidChecksum()
+        ric.get_birth_date(number)
+        _check_birth_place(number[:10])
+        return number
     except Exception as exc:  # stdnum raises several ValidationError subclasses
         raise ValueError(str(exc)) from exc
+
+
+@lru_cache(maxsize=65_536)
+def _check_birth_place(region_and_year: str) -> None:
+    # whether a region code was in use depends on the birth year only (a scan of stdnum's list)
+    ric.get_birth_place(region_and_year + "0101")
 
 
 def id_number_index(id_number: str) -> str:
@@ -53,12 +71,13 @@ def persons_for(identities: dict) -> dict:
     if not identities:
         return {}
     found = _persons_by_index(list(identities))
-    missing = [{"id_number": id_number, "id_number_index": index, "name": name}
+    # rows of the table itself (its column names): the one-row statement is compiled once
+    missing = [{"id_number_enc": id_number, "id_number_index": index, "name_enc": name}
                for index, (id_number, name) in identities.items() if index not in found]
     if missing:
         insert = conflict_insert(db.session.get_bind().dialect.name)
-        db.session.execute(insert(Person).values(missing)
-                           .on_conflict_do_nothing(index_elements=["id_number_index"]))
+        db.session.execute(insert(Person.__table__)
+                           .on_conflict_do_nothing(index_elements=["id_number_index"]), missing)
         found.update(_persons_by_index([m["id_number_index"] for m in missing]))
     return found
 
