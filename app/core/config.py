@@ -24,7 +24,9 @@ def load_config(instance_path, overrides=None):
     cfg = {
         "APP_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # no ping on every checkout (a round trip per request): `core.db` pings only a connection
+        # idle long enough to have been dropped, and recycling bounds a connection's age
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "REDIS_URL": os.environ.get("REDIS_URL"),
         # seconds a Redis reply may take before the breaker skips Redis for a while
         "REDIS_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", 0.2)),
@@ -44,7 +46,9 @@ def load_config(instance_path, overrides=None):
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* on every answer costs two more Redis round trips per request; a 429
+        # still says when to retry (`core.errors`)
+        "RATELIMIT_HEADERS_ENABLED": False,
         "MERCHANT_DEFAULT_GRACE_DAYS": _env_int("MERCHANT_DEFAULT_GRACE_DAYS", 7),
         "CREDIT_CODE_TTL": _env_int("CREDIT_CODE_TTL", 60),
         # proxy hops in front of the app whose X-Forwarded-For/-Proto are believed (0: none)

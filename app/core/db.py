@@ -1,8 +1,11 @@
 """Column types and helpers shared by every domain's models."""
+import time
 from datetime import timezone
 
-from sqlalchemy import DateTime, LargeBinary
+from sqlalchemy import DateTime, LargeBinary, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 from app.core import crypto
@@ -51,3 +54,28 @@ class Encrypted(TypeDecorator):
 def conflict_insert(dialect_name):
     """The backend's INSERT construct, which has `on_conflict_do_nothing` / `_do_update`."""
     return (postgresql if dialect_name == "postgresql" else sqlite).insert
+
+
+IDLE_PING_SECONDS = 30
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(dbapi_connection, record):
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, record, proxy):
+    """Ping a pooled connection only if it sat idle long enough for the server or a firewall to
+    have dropped it; the pool replaces one that fails. A busy worker's connections go unpinged."""
+    idle_since = record.info.pop("idle_since", None)
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:  # whatever the driver raises, this connection is unusable
+        raise DisconnectionError("idle connection failed its ping") from exc

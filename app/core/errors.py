@@ -84,9 +84,12 @@ def handle_http_exception(error):
     headers = {name: value for name, value in error.get_headers()
                if name.lower() != "content-type"}
     headers.update((getattr(error, "data", None) or {}).get("headers") or {})
+    retry_after = _retry_after(status, headers)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     if not wants_json():
         return (render_template("error.html", status=status, message=custom or message,
-                                retry_after=_retry_after(status, headers)), status, headers)
+                                retry_after=retry_after), status, headers)
     return error_response(status, CODES.get(status, "error"), custom or message, details, headers)
 
 

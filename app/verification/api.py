@@ -53,7 +53,8 @@ class Verifications(MethodView):
         db.session.commit()
         if decision is not None and decision.token_id:
             live.publish(decision.token_id, decision.live)
-        return body
+        # the body already has the schema's shape: sent as is, without a marshmallow dump
+        return current_app.json.response(body)
 
 
 @redemption_blp.before_request

@@ -1,0 +1,34 @@
+"""What the lean verification path must keep: the documented answer shape, and a 429 that says
+when to retry although other answers carry no rate-limit headers."""
+from app.verification.schemas import VerificationSchema
+from tests.verification_support import issue, verify
+
+
+def _documented(body):
+    return set(body) <= set(VerificationSchema().fields) and not VerificationSchema().validate(body)
+
+
+def test_answers_have_the_documented_shape(app, client, make_resident, make_merchant):
+    resident, merchant = make_resident(), make_merchant()
+    token = issue(resident)
+    granted = verify(client, merchant, token, merchant.benefits[0]).get_json()
+    denied = verify(client, merchant, token, merchant.benefits[0]).get_json()
+    assert granted["decision"] == "granted" and isinstance(granted["redemption_id"], int)
+    assert denied == {"decision": "denied", "reason": "already_used",
+                      "benefit": granted["benefit"], "resident": granted["resident"]}
+    assert _documented(granted) and _documented(denied)
+    assert set(granted["benefit"]) == {"code", "name"} and set(granted["resident"]) == {"masked_name"}
+
+
+def test_a_merchant_over_the_limit_is_told_when_to_retry(app, client, make_merchant):
+    app.config["VERIFICATION_RATE_LIMIT"] = "2/minute"
+    try:
+        merchant = make_merchant()
+        answers = [client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
+                               headers={"Authorization": f"Bearer {merchant.plain_key}"})
+                   for _ in range(3)]
+    finally:
+        app.config.pop("VERIFICATION_RATE_LIMIT")
+    refused = answers[-1]
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window end, rounded up
