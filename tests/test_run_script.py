@@ -52,14 +52,19 @@ def test_web_worker_and_embedded_redis_stop_together(tmp_path, stop_signal):
         assert wait_for(healthy)
         settings = json.loads((tmp_path / "redis.db.settings").read_text())
         redis_pid = int(Path(settings["pidfile"]).read_text())
-        children = subprocess.run(["pgrep", "-P", str(script.pid)], capture_output=True,
+
+        def children():
+            return subprocess.run(["pgrep", "-P", str(script.pid)], capture_output=True,
                                   text=True).stdout.split()
-        assert len(children) == 2 and alive(redis_pid)  # web server and worker
+
+        # the worker starts once the web server answers
+        assert wait_for(lambda: len(children()) == 2) and alive(redis_pid)
+        started = children()
 
         script.send_signal(stop_signal)
         script.wait(30)
         assert wait_for(lambda: not alive(redis_pid), 10)
-        assert not any(alive(int(pid)) for pid in children)
+        assert not any(alive(int(pid)) for pid in started)
     finally:
         if script.poll() is None:
             script.kill()

@@ -95,7 +95,8 @@ _TYPES = """SELECT id, code, dimension, cap_per_year, state, full_days, fade_day
 # Whose score can differ on :as_of from the one stored for :last_run: a person with an active
 # record whose points differ between the two days (fading truncates, so a fading record moves
 # only on the days its truncated share steps, not every day), with a record changed, added or
-# revoked since :since, or who consented since. Everyone else's stored score is still right.
+# revoked since :since, who consented since, or a consenting resident never scored at all.
+# Everyone else's stored score is still right.
 _CANDIDATES = """
 INSERT INTO score_candidates (person_id)
 SELECT r.person_id FROM credit_records r
@@ -104,6 +105,9 @@ WHERE r.updated_at >= :since OR r.created_at >= :since
    OR (r.status = 'active' AND rt.code IS NOT NULL AND {points_then} <> {points_now})
 UNION
 SELECT person_id FROM residents WHERE consented_at >= :since
+UNION
+SELECT res.person_id FROM residents res LEFT JOIN scores s ON s.person_id = res.person_id
+WHERE res.consented_at IS NOT NULL AND s.person_id IS NULL
 """
 
 # a score counts as moved (a history row) when its value or tier changed
@@ -152,6 +156,14 @@ def collect_candidates(params: Rules, last_run: date, as_of: date, since: dateti
     if dialect == "postgresql":
         session.execute(text("ANALYZE score_candidates"))  # the rescore joins it by its size
     return session.scalar(text("SELECT COUNT(*) FROM score_candidates"))
+
+
+def consenting(person_ids) -> list[int]:
+    """Those of the persons who are residents with consent (read once their locks are held)."""
+    return list(db.session.scalars(
+        text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
+             " AND person_id IN :ids ORDER BY person_id")
+        .bindparams(bindparam("ids", expanding=True)), {"ids": list(person_ids)}))
 
 
 def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,

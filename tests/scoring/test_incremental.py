@@ -120,6 +120,19 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
     assert still and not any(still)
 
 
+def test_a_consenting_resident_never_scored_is_a_candidate(app):
+    """However the resident came to have no score (consent long ago, a score deleted), the next
+    night scores them."""
+    rescore_all(AS_OF, full=True)
+    person = get_or_create_person(new_id_number(), "赵六")
+    resident = new_resident(person, new_phone(), "x")
+    resident.consented_at = LONG_AGO
+    db.session.flush()
+    batch.collect_candidates(rules_for(current_scheme()), AS_OF, AS_OF + timedelta(days=1),
+                             utcnow())
+    assert candidates_among([person.id]) == {person.id}
+
+
 def test_a_new_scheme_or_an_unfinished_run_rescores_everyone(app):
     person_ids, _consenting = make_population(31, people=10)
     rescore_all(AS_OF, full=True)
