@@ -14,12 +14,10 @@ from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
 from app.records.models import CreditRecord
-from app.records.schemas import RecordArgs
+from app.records.schemas import load_record
 from app.records.signals import records_changed
 from app.residents.locks import lock_people
 from app.residents.services import id_number_index, normalise_id_number, persons_for
-
-_record_args = RecordArgs()
 
 
 @dataclass
@@ -93,7 +91,7 @@ def validate(raw, types):
     if not isinstance(raw, dict):
         return None, [{"field": "", "message": _("Each record must be a JSON object.")}]
     try:
-        values = _record_args.load(raw, unknown=ma.EXCLUDE)
+        values = load_record(raw)
     except ma.ValidationError as err:
         return None, [{"field": f, "message": " ".join(_flatten(m))} for f, m in err.messages.items()]
     errors = []

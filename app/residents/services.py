@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
 
 from app.core import crypto, signin_guard
@@ -35,11 +35,18 @@ def normalise_id_number(value: str) -> str:
             raise InvalidFormat()
         if number[-1] != ric.calc_check_digit(number):
             raise InvalidChecksum()
-        ric.get_birth_date(number)
+        _check_birth_date(number[6:14])
         _check_birth_place(number[:10])
         return number
     except Exception as exc:  # stdnum raises several ValidationError subclasses
         raise ValueError(str(exc)) from exc
+
+
+def _check_birth_date(digits: str) -> None:
+    try:  # ric.get_birth_date without compacting the number again
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise InvalidComponent() from None
 
 
 @lru_cache(maxsize=65_536)

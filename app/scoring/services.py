@@ -51,6 +51,10 @@ def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int
     if not ids:
         return 0
     lock_people(ids)  # held already when the caller changed their records (locks stack)
+    # only consenting residents have a score; most persons in a delivery may be neither
+    ids = batch.consenting(ids)
+    if not ids:
+        return 0
     changes = []
     rules = rules_for(current_scheme())
     day = as_of or city_today()
