@@ -69,12 +69,14 @@ def find_person(id_number: str) -> Person | None:
 
 def get_or_create_person(id_number: str, name: str) -> Person:
     """Return the person with this (normalised) ID number, creating them if new."""
-    return persons_for({id_number_index(id_number): (id_number, name)})[id_number_index(id_number)]
+    index = id_number_index(id_number)
+    return db.session.get(Person, persons_for({index: (id_number, name)})[index].id)
 
 
 def persons_for(identities: dict) -> dict:
-    """{blind index: Person} for {blind index: (ID number, name)}, creating the missing ones
-    in bulk (a concurrent batch may create the same person: it is skipped and read back)."""
+    """{blind index: row of the person's id and name} for {blind index: (ID number, name)},
+    creating the missing persons in bulk (a concurrent batch may create the same person: it
+    is skipped and read back). Rows, not Person objects: a batch needs nothing more."""
     if not identities:
         return {}
     found = _persons_by_index(list(identities))
@@ -90,8 +92,9 @@ def persons_for(identities: dict) -> dict:
 
 
 def _persons_by_index(indexes):
-    persons = db.session.scalars(select(Person).where(Person.id_number_index.in_(indexes)))
-    return {p.id_number_index: p for p in persons}
+    rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name)
+                              .where(Person.id_number_index.in_(indexes)))
+    return {row.id_number_index: row for row in rows}
 
 
 def masked_names(person_ids) -> dict[int, str]:
