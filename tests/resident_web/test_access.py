@@ -99,3 +99,17 @@ def test_a_merchant_staff_session_is_not_a_resident(app, two):
     assert client.get("/merchant/").status_code == 200
     assert client.get("/records").status_code == 302
     assert client.get("/api/v1/me/score").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/", "/records", "/benefits", "/account"])
+def test_every_signed_in_page_carries_the_csrf_token_for_api_calls(client, make_resident, path):
+    """DESIGN §10: cookie-authenticated API calls read the token from any signed-in page."""
+    sign_in(client, make_resident())
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+    response = client.post("/api/v1/me/credit-code", headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and "numeric_code" in response.get_json()
+
+
+def test_signed_out_pages_carry_no_csrf_meta(client):
+    assert 'name="csrf-token"' not in client.get("/login").get_data(as_text=True)
