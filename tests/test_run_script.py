@@ -40,6 +40,7 @@ def test_web_worker_and_embedded_redis_stop_together(tmp_path, stop_signal):
                    capture_output=True)
     script = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = []
     try:
         url = f"http://127.0.0.1:{env['PORT']}/healthz"
 
@@ -59,12 +60,13 @@ def test_web_worker_and_embedded_redis_stop_together(tmp_path, stop_signal):
 
         # the worker starts once the web server answers
         assert wait_for(lambda: len(children()) == 2) and alive(redis_pid)
-        started = children()
+        started.extend(children())
 
         script.send_signal(stop_signal)
         script.wait(30)
         assert wait_for(lambda: not alive(redis_pid), 10)
         assert not any(alive(int(pid)) for pid in started)
-    finally:
-        if script.poll() is None:
-            script.kill()
+    finally:  # a failed test leaves nothing running
+        for pid in [script.pid, *map(int, started)]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
