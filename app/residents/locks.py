@@ -19,10 +19,14 @@ def lock_people(person_ids):
 
     Take this before writing the records and before any audit entry, so that locks are always
     taken blocks first, then persons. Deliveries share their blocks' locks; the nightly rescore
-    takes them alone (`lock_range`). Locks are held until the transaction ends, and stack.
+    takes them alone (`lock_range`). Locks are held until the transaction ends; persons it
+    holds already are skipped.
     """
     if person_ids and db.session.get_bind().dialect.name == "postgresql":
-        ids = sorted(set(person_ids))
+        held = _held_in_transaction()
+        ids = sorted(set(person_ids) - held)
+        if not ids:  # a rescore after a delivery: the delivery took them already
+            return
         db.session.execute(
             text("SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), b) FROM (SELECT DISTINCT"
                  " p / CAST(:size AS integer) AS b FROM unnest(CAST(:ids AS integer[])) AS p"
@@ -32,6 +36,17 @@ def lock_people(person_ids):
             text("SELECT pg_advisory_xact_lock(:ns, p) FROM "
                  "(SELECT unnest(CAST(:ids AS integer[])) AS p ORDER BY p) AS persons"),
             {"ns": _PERSON_LOCK, "ids": ids})
+        held.update(ids)
+
+
+def _held_in_transaction() -> set:
+    """The persons this session's current transaction has locked (a new set for each one)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    held = session.info.get("locked_people")
+    if held is None or held[0] is not transaction:
+        held = session.info["locked_people"] = (transaction, set())
+    return held[1]
 
 
 def lock_range(lo: int, hi: int):

@@ -32,7 +32,7 @@ _DIALECT_SQL = {
         "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
         "now": "now()",
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
-        "prepare": ["SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"],
+        "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
     },
     "sqlite": {
         "age": "CAST(julianday(:{day}) - julianday({col}) AS INTEGER)",
@@ -47,7 +47,6 @@ _DIALECT_SQL = {
 }
 
 _CHANGED_SCORES = """
-CREATE TEMPORARY TABLE changed_scores AS
 WITH c AS (
     SELECT r.person_id, rt.dimension, rt.cap_per_year AS cap,
            CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE rt.id * 10000 + {year} END AS grp,
@@ -128,6 +127,16 @@ ON CONFLICT (person_id) DO UPDATE SET
 """
 
 
+# PostgreSQL, a few persons (a delivery): score, keep history and store in one round trip, with
+# no temporary table; the persons' locks keep the scores read and written consistent
+_AT_ONCE = """
+WITH changed_scores AS ({changed}),
+history AS ({history}),
+stored AS ({upsert})
+SELECT person_id, score, tier, moved FROM changed_scores ORDER BY person_id
+"""
+
+
 @dataclass(frozen=True)
 class Change:
     person_id: int
@@ -193,15 +202,25 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         "max_score": params.max_score, "version": params.version,
         "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
     }
-    create = text(_changed_scores_sql(params, sql, person_filter, values,
-                                      every_score=person_ids is not None))
+    scoring = _changed_scores_sql(params, sql, person_filter, values,
+                                  every_score=person_ids is not None)
     if person_ids is not None:
-        create = create.bindparams(bindparam("ids", expanding=True))
         values["ids"] = list(person_ids)
     elif person_range is not None:
         values["lo"], values["hi"] = person_range
     for statement in sql["prepare"]:
         session.execute(text(statement))
+    if person_ids is not None and dialect == "postgresql":
+        at_once = text(_AT_ONCE.format(changed=scoring, history=_HISTORY,
+                                       upsert=_UPSERT.format(now=sql["now"])))
+        rows = session.execute(at_once.bindparams(bindparam("ids", expanding=True)),
+                               {**values, "version": params.version}).all()
+        if changes is not None:
+            changes.extend(Change(p, s, t, bool(m)) for p, s, t, m in rows)
+        return len(rows)  # every score of named persons is stored
+    create = text(f"CREATE TEMPORARY TABLE changed_scores AS {scoring}")
+    if person_ids is not None:
+        create = create.bindparams(bindparam("ids", expanding=True))
     session.execute(text("DROP TABLE IF EXISTS changed_scores"))
     session.execute(create, values)
     session.execute(text(_HISTORY), {"as_of": values["as_of"]})
