@@ -51,7 +51,7 @@ class Verifications(MethodView):
         body, decision = verify_once(merchant_caller(), request.headers.get("Idempotency-Key"),
                                      args["token"], args["benefit"])
         db.session.commit()
-        if decision is not None and decision.token_id:
+        if decision is not None and decision.token_id and decision.live:
             live.publish(decision.token_id, decision.live)
         # the body already has the schema's shape: sent as is, without a marshmallow dump
         return current_app.json.response(body)

@@ -1,7 +1,9 @@
-"""What the lean verification path must keep: the documented answer shape, and a 429 that says
-when to retry although other answers carry no rate-limit headers."""
+"""What the lean verification path must keep: the documented answer shape, a 429 that says when
+to retry although other answers carry no rate-limit headers, and a grant the resident sees."""
+from app.core.redis import get_redis
+from app.credit_codes import live, tokens
 from app.verification.schemas import VerificationSchema
-from tests.verification_support import issue, verify
+from tests.verification_support import csrf_token, issue, login, verify
 
 
 def _documented(body):
@@ -32,3 +34,18 @@ def test_a_merchant_over_the_limit_is_told_when_to_retry(app, client, make_merch
     refused = answers[-1]
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window end, rounded up
+
+
+def test_a_grant_reaches_the_residents_page_without_a_redis_write(app, client, make_resident,
+                                                                  make_merchant):
+    resident, merchant = make_resident(), make_merchant()
+    token = issue(resident)
+    verify(client, merchant, token, merchant.benefits[0])
+    token_id = tokens.decode(token).token_id_hex
+    assert get_redis().get(live.result_key(token_id)) is None
+    resident_client = app.test_client()
+    login(resident_client, resident)
+    result = resident_client.post("/api/v1/me/credit-code/result", json={"token": token},
+                                  headers={"X-CSRFToken": csrf_token(resident_client)}).get_json()
+    assert (result["status"], result["decision"], result["merchant"]) == ("scanned", "granted",
+                                                                          merchant.name)
