@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
@@ -84,16 +85,27 @@ def persons_for(identities: dict) -> dict:
     missing = [{"id_number_enc": id_number, "id_number_index": index, "name_enc": name}
                for index, (id_number, name) in identities.items() if index not in found]
     if missing:
+        table = Person.__table__
         insert = conflict_insert(db.session.get_bind().dialect.name)
-        db.session.execute(insert(Person.__table__)
-                           .on_conflict_do_nothing(index_elements=["id_number_index"]), missing)
-        found.update(_persons_by_index([m["id_number_index"] for m in missing]))
+        # RETURNING also lets SQLAlchemy send the rows as multi-row VALUES, not one by one
+        created = db.session.execute(
+            insert(table).on_conflict_do_nothing(index_elements=["id_number_index"])
+            .returning(table.c.id_number_index, table.c.id, table.c.name_enc.label("name")),
+            missing)
+        found.update((row.id_number_index, row) for row in created)
+        raced = [m["id_number_index"] for m in missing if m["id_number_index"] not in found]
+        if raced:
+            found.update(_persons_by_index(raced))
     return found
 
 
 def _persons_by_index(indexes):
-    rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name)
-                              .where(Person.id_number_index.in_(indexes)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # one array parameter: a short statement, parsed and planned at once however many
+        matches = Person.id_number_index == any_(literal(indexes, ARRAY(String)))
+    else:
+        matches = Person.id_number_index.in_(indexes)
+    rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name).where(matches))
     return {row.id_number_index: row for row in rows}
 
 

@@ -169,10 +169,15 @@ def collect_candidates(params: Rules, last_run: date, as_of: date, since: dateti
 
 def consenting(person_ids) -> list[int]:
     """Those of the persons who are residents with consent (read once their locks are held)."""
-    return list(db.session.scalars(
-        text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
-             " AND person_id IN :ids ORDER BY person_id")
-        .bindparams(bindparam("ids", expanding=True)), {"ids": list(person_ids)}))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # one array parameter: a short statement, parsed and planned at once however many
+        query = text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
+                     " AND person_id = ANY(CAST(:ids AS integer[])) ORDER BY person_id")
+    else:
+        query = text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
+                     " AND person_id IN :ids ORDER BY person_id").bindparams(
+            bindparam("ids", expanding=True))
+    return list(db.session.scalars(query, {"ids": list(person_ids)}))
 
 
 def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
