@@ -2,6 +2,7 @@
 the platform can count with. Every schema and the batch importer use these."""
 import math
 import re
+import unicodedata
 from datetime import date
 
 import marshmallow as ma
@@ -34,6 +35,25 @@ class _Refuse(ma.validate.Validator):
         if isinstance(value, str) and self.pattern.search(value):
             raise ma.ValidationError(str(self.error))
         return value
+
+
+# names also refuse what hides in text: bidirectional controls and other invisible formatting
+# characters (Cf: U+202E makes a name read backwards, U+200B hides inside it), line and paragraph
+# separators. Private-use characters stay allowed: older systems encode rare characters of
+# Chinese names there.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def has_hidden_characters(value: str) -> bool:
+    """True if the text holds a character that is invisible or changes how the rest reads."""
+    return any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value)
+
+
+def visible_text(value):
+    """Marshmallow validator: refuse text with hidden characters (names, above all)."""
+    if isinstance(value, str) and has_hidden_characters(value):
+        raise ma.ValidationError(str(_l("Invisible or control characters are not allowed.")))
+    return value
 
 
 NO_CONTROL = _Refuse(_CONTROL, _l("Control characters are not allowed."))

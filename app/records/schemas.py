@@ -3,9 +3,9 @@ from datetime import date, datetime
 
 import marshmallow as ma
 
-from app.core.text import has_hidden_characters, visible_text
 from app.core.time import CITY_TZ
-from app.core.validation import DATE_RANGE, MAX_DATE, MIN_DATE, NO_CONTROL, json_value
+from app.core.validation import (DATE_RANGE, MAX_DATE, MIN_DATE, NO_CONTROL,
+                                 has_hidden_characters, json_value, visible_text)
 
 
 class CityDate(ma.fields.Field):

@@ -18,8 +18,7 @@ from app.resident_web.forms import (
     ConsentForm,
     ForgotPasswordForm,
     LoginForm,
-    PasswordChangeForm,
-    PasswordResetForm,
+    NewPasswordForm,
     RegisterForm,
 )
 from app.residents import services
@@ -86,7 +85,7 @@ def reset_password():
     if phone is None:
         flash(_("The reset has expired; please start again."), "error")
         return redirect(url_for("resident.forgot_password"))
-    form, status = PasswordResetForm(), 200
+    form, status = NewPasswordForm(), 200
     if form.validate_on_submit():
         if services.reset_password(phone, form.code.data, form.password.data,
                                    request.remote_addr or ""):
@@ -249,7 +248,7 @@ def close_account():
 def change_password():
     """A sensitive change: the SMS code proves the phone is at hand, not only the session."""
     resident = current_resident()
-    form, status = PasswordChangeForm(), 200
+    form, status = NewPasswordForm(), 200
     if form.validate_on_submit():
         if services.check_phone_code(PASSWORD_PURPOSE, resident.phone, form.code.data):
             services.change_password(resident, form.password.data)

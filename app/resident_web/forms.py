@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.core.text import has_hidden_characters
+from app.core.validation import has_hidden_characters
 from app.residents.services import normalise_id_number
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -100,7 +100,9 @@ class CloseAccountForm(FlaskForm):
             raise ValidationError(_l("Tick the box to confirm."))
 
 
-class PasswordChangeForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password, proven by an SMS code (changing it while signed in, or resetting it)."""
+
     code = StringField(_l("Verification code"), filters=[_strip], validators=[
         required(), Length(min=6, max=6, message=_l("The code has 6 digits."))])
     password = PasswordField(_l("New password"), validators=[
@@ -111,15 +113,6 @@ class PasswordChangeForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     phone = PhoneField(_l("Mobile number"), validators=[required()])
-
-
-class PasswordResetForm(FlaskForm):
-    code = StringField(_l("Verification code"), filters=[_strip], validators=[
-        required(), Length(min=6, max=6, message=_l("The code has 6 digits."))])
-    password = PasswordField(_l("New password"), validators=[
-        required(), Length(min=8, max=128, message=_l("Use at least 8 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class ActionForm(FlaskForm):
