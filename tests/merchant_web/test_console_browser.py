@@ -2,7 +2,6 @@
 (a fake camera showing the platform's QR), see the answer."""
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,14 +13,12 @@ from app.core.passwords import hash_password
 from app.credit_codes import codes
 from app.merchants import services as merchant_services
 from app.residents.services import register_resident
+from tests.browser_support import VIEWPORTS, check_screen, launch
 from tests.factories import new_id_number, new_phone
 from tests.verification_support import new_credit_code
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -38,12 +35,8 @@ def shop(live_app):
     return {"phone": phone, "password": "Staff-pass1", "resident": resident, "benefit": benefit}
 
 
-VIEWPORTS = {"390x844": {"width": 390, "height": 844}, "320x568": {"width": 320, "height": 568}}
-AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"
-
-
 def _open(p, size, extra_args=()):
-    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + list(extra_args))
+    browser = launch(p, *extra_args)
     # the page's CSP refuses inline scripts, and the injected axe-core is one
     context = browser.new_context(viewport=VIEWPORTS[size], device_scale_factor=2, is_mobile=True,
                                   has_touch=True, bypass_csp=True)
@@ -60,13 +53,7 @@ def _sign_in(page, live_server, shop):
 
 
 def _check_screen(page, name, size):
-    """Screenshot the screen and fail on any axe-core violation."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"merchant-{name}-{size}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("axe.run(document).then(r => r.violations.map(v => "
-                               "({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))})))")
-    assert violations == [], f"{name} at {size}: {violations}"
+    check_screen(page, f"merchant-{name}-{size}")
 
 
 def _answer_in_view_and_field_focused(page, size):
@@ -163,7 +150,7 @@ def test_staff_scans_a_code_with_the_camera(live_server, shop, tmp_path):
     camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
               f"--use-file-for-fake-video-capture={video}"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + camera)
+        browser = launch(p, *camera)
         page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
         page.goto(f"{live_server}/merchant/login")
         page.fill("input[name=phone]", shop["phone"])

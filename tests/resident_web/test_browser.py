@@ -5,7 +5,6 @@ import base64
 import io
 import re
 import uuid
-from pathlib import Path
 
 import nacl.signing
 import pytest
@@ -21,21 +20,19 @@ from app.departments.services import create_department
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant
 from app.residents.services import find_resident_by_phone
+from tests.browser_support import launch, screenshot
 from tests.factories import new_id_number, new_phone, record_payload
 from tests.resident_support import add_benefit
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 VIEWPORT = {"width": 390, "height": 844}
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
 def browser():
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        browser = launch(p)
         yield browser
         browser.close()
 
@@ -71,8 +68,7 @@ def opened(live_app):
 
 
 def shot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"resident-{name}.png"), full_page=True)
+    screenshot(page, f"resident-{name}")
 
 
 def wait_for_qr(page):

@@ -3,7 +3,6 @@ reset, the tier ladder, the credit code's used, expired and offline states; ever
 screenshot to tests/artifacts/ and must pass axe-core without a violation."""
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,16 +18,13 @@ from app.records.models import CreditRecord
 from app.records.services import ingest
 from app.residents.services import close_account, find_resident_by_phone, register_resident
 from app.scoring.services import rescore_people
+from tests import browser_support
+from tests.browser_support import VIEWPORTS, launch
 from tests.factories import new_id_number, new_phone, record_payload
 from tests.resident_support import add_benefit
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"
-VIEWPORTS = {"390x844": {"width": 390, "height": 844}, "320x568": {"width": 320, "height": 568}}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 PASSWORD = "Screen-pass-2026"
 
 
@@ -36,7 +32,7 @@ PASSWORD = "Screen-pass-2026"
 def page(request):
     """A phone-sized page; CSP bypassed only so that the injected axe-core can run."""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch(p)
         context = browser.new_context(viewport=VIEWPORTS[request.param], locale="zh-CN",
                                       is_mobile=True, has_touch=True, bypass_csp=True)
         page = context.new_page()
@@ -76,13 +72,7 @@ def resident(live_app):
 
 
 def check_screen(page, name):
-    """Screenshot the screen and fail on any axe-core violation."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"resident-{name}-{page.size}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("axe.run(document).then(r => r.violations.map(v => "
-                               "({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))})))")
-    assert violations == [], f"{name} at {page.size}: {violations}"
+    browser_support.check_screen(page, f"resident-{name}-{page.size}")
 
 
 def sign_in(page, base, phone, password=PASSWORD):
