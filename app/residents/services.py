@@ -303,10 +303,15 @@ def give_consent(resident: Resident) -> None:
 
 def change_password(resident: Resident, password: str) -> None:
     """Set a new password and end every other session (the caller signs this one in again)."""
+    _set_password(resident, password, "resident.password_changed")
+
+
+def _set_password(resident: Resident, password: str, action: str) -> None:
+    """A new password ends every session of the account; audited as `action`."""
     resident.password_hash = hash_password(password)
     resident.session_epoch = (resident.session_epoch or 0) + 1
     end_sessions(resident)
-    audit(f"resident:{resident.id}", "resident.password_changed", "resident", resident.id,
+    audit(f"resident:{resident.id}", action, "resident", resident.id,
           subject_id=resident.person_id)
     db.session.flush()
 
@@ -343,12 +348,7 @@ def reset_password(phone: str, code: str, password: str, address: str) -> bool:
     if not check_phone_code(RESET_PURPOSE, phone, code) or resident is None:
         return False
     signin_guard.clear(_signin_account(phone), address[:64])
-    resident.password_hash = hash_password(password)
-    resident.session_epoch = (resident.session_epoch or 0) + 1
-    end_sessions(resident)
-    audit(f"resident:{resident.id}", "resident.password_reset", "resident", resident.id,
-          subject_id=resident.person_id)
-    db.session.flush()
+    _set_password(resident, password, "resident.password_reset")
     return True
 
 

@@ -151,13 +151,8 @@ def test_staff_scans_a_code_with_the_camera(live_server, shop, tmp_path):
               f"--use-file-for-fake-video-capture={video}"]
     with sync_playwright() as p:
         browser = launch(p, *camera)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-        page.goto(f"{live_server}/merchant/login")
-        page.fill("input[name=phone]", shop["phone"])
-        page.fill("input[name=password]", shop["password"])
-        page.click("button[type=submit]")
-        page.wait_for_selector("#verify-form")
-        page.select_option("#benefit", shop["benefit"].code)
+        page = browser.new_page(viewport=VIEWPORTS["390x844"], is_mobile=True)
+        _sign_in(page, live_server, shop)
         page.click("#start-camera")
         # the vendored decoder reads the code from the camera and verifies it without typing
         page.wait_for_selector("#result.m-granted", timeout=20_000)
