@@ -15,7 +15,9 @@ to this plan.
     merchants     merchant organisations, API keys, staff
     credit_codes  signing keys, tokens, QR images, JWKS, live scan results
     verification  decisions at the counter, idempotency, the redemption lifecycle
-    resident_web, merchant_web, web, demo: the outer rooms, which call services
+    governance    issuers, retention, objections on the working-day calendar, credit repair
+    partners      partner institutions, OAuth 2.0 consents and tokens, the partner API
+    resident_web, merchant_web, web, demo, admin: the outer rooms, which call services
 """
 import os
 from pathlib import Path
@@ -84,6 +86,7 @@ def _import_models():
     from app.credit_codes import models as _credit_codes  # noqa: F401
     from app.departments import models as _departments  # noqa: F401
     from app.merchants import models as _merchants  # noqa: F401
+    from app.residents import access as _access  # noqa: F401
     from app.records import models as _records  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
     from app.scoring import models as _scoring  # noqa: F401

@@ -17,7 +17,8 @@ LAYERS = [
     ("merchants",),
     ("credit_codes",),
     ("verification",),
-    ("resident_web", "merchant_web", "web", "demo"),
+    ("governance", "partners"),
+    ("resident_web", "merchant_web", "web", "demo", "admin"),
 ]
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 TOP = len(LAYERS)  # app/__init__.py and app/cli.py: the factory, which may use every room
