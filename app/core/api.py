@@ -1,6 +1,69 @@
-"""flask-smorest `Api` that documents and uses the platform's single JSON error shape."""
+"""flask-smorest `Api` that documents and uses the platform's single JSON error shape, and says
+in the spec how each API is authenticated (DESIGN §10)."""
+import re
+
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
+
+PARTNER_SCOPES = {
+    "score": "Read the resident's credit score and tier",
+    "report": "Read the resident's explained credit report (dimensions, reasons, active "
+              "negative records)",
+    "eligibility": "Check whether the resident may use a named benefit",
+    "booking": "Book benefits the partner offers online for the resident and report how each "
+               "booking ended",
+}
+
+SECURITY_SCHEMES = {
+    "partnerOAuth": {
+        "type": "oauth2",
+        "description": "Partners act for one resident who approved them on the consent page: "
+                       "authorization code with PKCE (S256), then `Authorization: Bearer "
+                       "<access_token>`. See docs/partners.md.",
+        "flows": {"authorizationCode": {"authorizationUrl": "/oauth/authorize",
+                                        "tokenUrl": "/oauth/token",
+                                        "refreshUrl": "/oauth/token",
+                                        "scopes": PARTNER_SCOPES}},
+    },
+    "departmentKey": {"type": "http", "scheme": "bearer",
+                       "description": "A department's API key: `Authorization: Bearer <api_key>`"},
+    "merchantKey": {"type": "http", "scheme": "bearer",
+                     "description": "A merchant's API key: `Authorization: Bearer <api_key>`"},
+    "residentSession": {"type": "apiKey", "in": "cookie", "name": "session",
+                         "description": "A signed-in resident's session (sign in at /login); "
+                                        "unsafe methods also send `X-CSRFToken`"},
+}
+
+# which credential each API takes, by path; the first match wins, and an operation's own
+# `security` (set with `@blp.doc`) wins over this
+_SECURITY_BY_PATH = [
+    (r"^/api/v1/partner/(score|report|eligibility)\b",
+     lambda m: [{"partnerOAuth": [m.group(1)]}]),
+    (r"^/api/v1/partner/bookings\b", lambda m: [{"partnerOAuth": ["booking"]}]),
+    (r"^/api/v1/(records|objections)\b", lambda m: [{"departmentKey": []}]),
+    (r"^/api/v1/(verifications|redemptions)\b", lambda m: [{"merchantKey": []}]),
+    (r"^/api/v1/me/", lambda m: [{"residentSession": []}]),
+]
+_PUBLIC = [{}]  # the catalogue, the signing keys and the health check take no credential
+
+
+class SecurityPlugin(BasePlugin):
+    """Declare the security schemes and give every operation the credential its path takes."""
+
+    def init_spec(self, spec):
+        for name, scheme in SECURITY_SCHEMES.items():
+            spec.components.security_scheme(name, scheme)
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        security = _PUBLIC
+        for pattern, requirement in _SECURITY_BY_PATH:
+            found = re.match(pattern, path or "")
+            if found:
+                security = requirement(found)
+                break
+        for operation in (operations or {}).values():
+            operation.setdefault("security", security)
 
 
 class ErrorBodySchema(ma.Schema):
@@ -15,6 +78,10 @@ class ErrorSchema(ma.Schema):
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, app=None, *, spec_kwargs=None, config_prefix=""):
+        spec_kwargs = {"extra_plugins": [SecurityPlugin()], **(spec_kwargs or {})}
+        super().__init__(app, spec_kwargs=spec_kwargs, config_prefix=config_prefix)
 
     def _register_error_handlers(self):
         """Errors are rendered by `app.core.errors`, for pages and APIs alike."""
