@@ -86,6 +86,7 @@ def _import_models():
     from app.credit_codes import models as _credit_codes  # noqa: F401
     from app.departments import models as _departments  # noqa: F401
     from app.merchants import models as _merchants  # noqa: F401
+    from app.partners import models as _partners  # noqa: F401
     from app.residents import access as _access  # noqa: F401
     from app.records import models as _records  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
@@ -95,14 +96,15 @@ def _import_models():
 
 def register_domains():
     """Connect each domain to the lower ones' signals and session kinds (idempotent)."""
-    from app import merchants, scoring
+    from app import merchants, partners, scoring
 
     scoring.register()
     merchants.register()
+    partners.connect()
 
 
 def register_blueprints(app):
-    from app import merchant_web, resident_web
+    from app import merchant_web, partners, resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.credit_codes.api import jwks_blp
     from app.records.api import blp as records_api
@@ -112,6 +114,7 @@ def register_blueprints(app):
 
     for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp):
         extensions.api.register_blueprint(blp)
+    partners.register(app, extensions.api)
     resident_web.register(app, extensions.api)
     merchant_web.register(app)
     app.register_blueprint(web)

@@ -7,10 +7,11 @@ def register(app):
     from app.core.job_commands import jobs_group
     from app.credit_codes.commands import credit_keys
     from app.demo.commands import demo
+    from app.partners.commands import partners
     from app.records.commands import records
     from app.scoring.commands import scores
     from app.verification.commands import redemptions
 
     for command in (scheme, audit_group, jobs_group, demo, records, scores, credit_keys,
-                    redemptions):
+                    redemptions, partners):
         app.cli.add_command(command)

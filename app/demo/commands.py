@@ -18,6 +18,7 @@ from app.core.passwords import check_password, hash_password
 from app.core.time import city_today
 from app.demo import benefits as demo_benefits
 from app.demo import people
+from app.demo.partners import demo_partners
 from app.demo.history import backfill_history
 from app.demo.records import history
 from app.departments.models import Department
@@ -64,6 +65,7 @@ def demo(residents):
     person_ids, identities = _residents(residents, password, creds)
     _records(identities)
     creds["merchants"] = _merchants(previous)
+    creds["partners"] = demo_partners(previous.get("partners", []))
     db.session.commit()
     rescore_all()
     backfill_history(person_ids, months=12)
@@ -189,3 +191,5 @@ def _print(creds, path):
     for m in creds["merchants"][:2]:
         click.echo(f"  merchant         {m['name']}: {m['api_key']}; staff {m['staff'][0]['phone']} / {m['staff'][0]['password']}")
     click.echo("  merchant console /merchant/login (staff phone and password above)")
+    for p in creds["partners"]:
+        click.echo(f"  partner          {p['name']}: client_id {p['client_id']}, secret {p['client_secret']}")
