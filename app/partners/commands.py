@@ -23,6 +23,7 @@ def create(name, kind, credit_code, rate_limit, offers):
         if codes:
             services.offer_online(partner, codes, actor="cli")
     except ValueError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"partner {partner.id}: {partner.name} ({partner.kind}, {partner.credit_code})")
@@ -44,6 +45,7 @@ def add_client(partner_ref, redirect_uris, scopes, purpose, days):
         client, secret = services.add_client(partner, redirect_uris, scopes, purpose, days,
                                              actor="cli")
     except ValueError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"client_id     {client.client_id}")
