@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.benefits.eligibility import VALIDITY_REASONS, eligibility
@@ -73,8 +72,7 @@ def report(person_id: int) -> dict:
         by_type[c.type][0] += c.points
         by_type[c.type][1] += 1
     factors = [{"direction": "raised" if points > 0 else "lowered", "points": points,
-                "text": ngettext("%(name)s (%(num)d record)", "%(name)s (%(num)d records)", count,
-                                 name=named(types[code]))}
+                "text": _("%(name)s (records: %(num)d)", name=named(types[code]), num=count)}
                for code, (points, count) in by_type.items() if points]
     for adj in result.adjustments:
         text = ADJUSTMENT_TEXTS.get(adj.kind)
