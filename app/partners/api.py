@@ -31,6 +31,14 @@ blp = Blueprint("partner", __name__, url_prefix="/api/v1/partner",
                 description="Partners (banks, tourism platforms) read a consenting resident's "
                             "credit with an OAuth 2.0 access token.")
 
+
+@blp.after_request
+def not_cached(response):
+    """A resident's credit must not stay in any cache between the partner and the platform."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 per_partner = limiter.shared_limit(partner_rate_limit, scope="partner_api",
                                    key_func=partner_rate_key)
 
@@ -39,10 +47,9 @@ def _security(scope):
     return {"security": [{"partnerOAuth": [scope]}]}
 
 
-def _errors(view, forbidden=True):
+def _errors(view):
     view = blp.alt_response(401, description="No, expired, revoked or unknown access token")(view)
-    if forbidden:
-        view = blp.alt_response(403, description="The token lacks the scope")(view)
+    view = blp.alt_response(403, description="The token lacks the scope")(view)
     return blp.alt_response(429, description="Too many requests from this partner")(view)
 
 

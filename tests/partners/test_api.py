@@ -19,7 +19,9 @@ def api(app):
 def test_score_is_the_stored_score_and_the_read_is_logged(app, api, make_resident, lender):
     resident = make_resident(records=[("tax_paid_on_time", 30), ("utility_arrears", 20)])
     tokens = tokens_for(app, resident, lender)
-    body = api.get(f"{PARTNER}/score", headers=bearer(tokens["access_token"])).get_json()
+    response = api.get(f"{PARTNER}/score", headers=bearer(tokens["access_token"]))
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
     stored = stored_score(resident.person_id)
     assert body["score"] == stored.score and body["tier"]["code"] == stored.tier
     assert body["tier"]["name"] and body["scheme_version"] == "2026.1" and body["as_of"]
