@@ -48,8 +48,17 @@ _SECURITY_BY_PATH = [
 _PUBLIC = [{}]  # the catalogue, the signing keys and the health check take no credential
 
 
+# answers the request hooks (`core.http`) and the credential checks give any operation, listed
+# on each so that a client (and Schemathesis) knows every status it may meet
+_BODY_ERRORS = {400: "Body is not JSON, or nests too deeply", 413: "Body larger than the limit",
+                415: "Body is not JSON"}
+_CREDENTIAL_ERRORS = {401: "No or bad credentials"}
+_COOKIE_ERRORS = {403: "No CSRF token (send X-CSRFToken)"}
+
+
 class SecurityPlugin(BasePlugin):
-    """Declare the security schemes and give every operation the credential its path takes."""
+    """Declare the security schemes, give every operation the credential its path takes, and
+    list the error answers every operation of its kind may give."""
 
     def init_spec(self, spec):
         for name, scheme in SECURITY_SCHEMES.items():
@@ -62,8 +71,21 @@ class SecurityPlugin(BasePlugin):
             if found:
                 security = requirement(found)
                 break
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             operation.setdefault("security", security)
+            errors = {}
+            if "requestBody" in operation:
+                errors.update(_BODY_ERRORS)
+            schemes = {name for requirement in operation["security"] for name in requirement}
+            if schemes:
+                errors.update(_CREDENTIAL_ERRORS)
+            if "residentSession" in schemes and method.upper() in ("POST", "PUT", "PATCH",
+                                                                   "DELETE"):
+                errors.update(_COOKIE_ERRORS)
+            responses = operation.setdefault("responses", {})
+            for status, description in errors.items():
+                if status not in responses and str(status) not in responses:
+                    responses[str(status)] = {"description": description}
 
 
 class ErrorBodySchema(ma.Schema):
