@@ -20,27 +20,12 @@ def connect():
 
 
 def register(app, api):
-    """Serve the token endpoints and the partner API, documented with the OAuth scheme."""
+    """Serve the token endpoints and the partner API (its OAuth security scheme is declared
+    with the others in `core.api`)."""
     from app.core.http import exempt_from_csrf
     from app.partners.api import blp
-    from app.partners.models import SCOPES
     from app.partners.views import bp
 
     app.register_blueprint(bp)
     exempt_from_csrf("/oauth/token", "/oauth/revoke")
-    if "partnerOAuth" not in api.spec.components.security_schemes:
-        api.spec.components.security_scheme("partnerOAuth", {
-            "type": "oauth2", "description": "Authorization code with PKCE (S256 required).",
-            "flows": {"authorizationCode": {
-                "authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
-                "refreshUrl": "/oauth/token",
-                "scopes": {scope: SCOPE_TEXTS[scope] for scope in SCOPES}}}})
     api.register_blueprint(blp)
-
-
-SCOPE_TEXTS = {
-    "score": "Credit score and tier",
-    "report": "Explained report: dimensions, reasons, active negative records",
-    "eligibility": "Whether the resident may use a named benefit",
-    "booking": "Book benefits the partner offers online and report their outcome",
-}

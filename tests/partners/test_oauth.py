@@ -16,38 +16,25 @@ from tests.partners.conftest import (
     query_of,
     tokens_for,
 )
-from tests.resident_support import sign_in
+from tests.resident_support import form_token, sign_in
 
 
 def test_a_resident_not_signed_in_signs_in_first_and_comes_back(app, make_resident, lender):
     resident = make_resident()
     web = app.test_client()
     _verifier, challenge = pkce()
-    path = authorize_path(lender, "score", challenge)
-    response = web.get(path)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
-    back = sign_in(web, resident).headers["Location"]
-    # (the login form is posted without ?next here; the page keeps it in its action)
-    page = web.get(path).get_data(as_text=True)
-    assert lender.partner.name in page and "个人信用贷款（信易贷）申请审核" in page
-    assert "30" in page and 'name="decision" value="approve"' in page
-    assert back == "/"
-
-
-def test_login_returns_to_the_consent_page(app, make_resident, lender):
-    resident = make_resident()
-    web = app.test_client()
-    _verifier, challenge = pkce()
-    path = authorize_path(lender, "score", challenge)
+    path = authorize_path(lender, "score report", challenge)
     login = web.get(path).headers["Location"]
-    token = web.get(login).get_data(as_text=True)
-    from tests.resident_support import _CSRF
-
+    assert login.startswith("/login?next=")
     response = web.post(login, data={"phone": resident.plain_phone,
                                      "password": resident.plain_password,
-                                     "csrf_token": _CSRF.search(token).group(1)})
+                                     "csrf_token": form_token(web, login)})
     assert response.status_code == 302 and response.headers["Location"] == path
+    page = web.get(path).get_data(as_text=True)
+    assert lender.partner.name in page and "个人信用贷款（信易贷）申请审核" in page
+    assert "30 天" in page and "您的信用分和等级" in page and "信用报告解读" in page
+    assert 'name="decision" value="approve"' in page and 'name="decision" value="deny"' in page
+    assert 'name="csrf_token"' in page
 
 
 def test_approve_gives_a_code_that_pkce_exchanges_once(app, make_resident, lender):
