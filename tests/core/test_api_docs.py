@@ -68,3 +68,33 @@ def test_swagger_ui_renders_the_spec_with_no_outside_request(live_server):
         browser.close()
     assert outside == []
     assert errors == []
+
+
+@pytest.mark.parametrize("path,scope", [("/api/v1/partner/score", "score"),
+                                        ("/api/v1/partner/report", "report"),
+                                        ("/api/v1/partner/eligibility", "eligibility")])
+def test_the_partner_endpoints_carry_their_scope_and_worked_examples(client, path, scope):
+    spec = client.get("/api/openapi.json").get_json()
+    operation = spec["paths"][path]["get"]
+    assert operation["security"] == [{"partnerOAuth": [scope]}]
+    answer = operation["responses"]["200"]["content"]["application/json"]
+    schema = spec["components"]["schemas"][answer["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(answer["example"]) == set(schema["properties"])  # the example has the contract
+    for status, code in (("401", "invalid_token"), ("403", "insufficient_scope"),
+                         ("429", "too_many_requests")):
+        error = operation["responses"][status]["content"]["application/json"]
+        assert error["schema"] == {"$ref": "#/components/schemas/Error"}
+        assert error["example"]["error"]["code"] == code
+
+
+def test_every_error_answer_is_documented_in_the_error_shape(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's, not an operation
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith("4") and "$ref" not in response:
+                    content = response["content"]["application/json"]
+                    assert content["schema"] == {"$ref": "#/components/schemas/Error"}, \
+                        (method, path, status)
