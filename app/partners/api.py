@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from app.core.audit import audit
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter
 from app.partners import reads
@@ -54,13 +55,16 @@ def _errors(view):
 
 
 def _reader(scope, what):
-    """The caller with `scope`, its resident's person id, and the read logged."""
+    """The caller with `scope` and its resident's person id; a read of credit data (`what`) is
+    logged for the resident and audited. A partner's own bookings are not credit data."""
     caller = partner_caller(scope)
     resident = open_account(caller.resident_id)
     if resident is None:
         raise ApiError(401, "invalid_token", _("The access token is expired, revoked or not known."))
     if what:
         log_access(resident.person_id, "partner", caller.partner.name, what, caller.consent.purpose)
+        audit(caller.actor, f"partner.read.{scope}", "partner_consent", caller.consent.id,
+              subject_id=resident.person_id)
     return caller, resident.person_id
 
 

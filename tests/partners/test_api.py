@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select, update
 
+from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.records.models import CreditRecord
 from app.residents.access import access_log
@@ -28,6 +29,10 @@ def test_score_is_the_stored_score_and_the_read_is_logged(app, api, make_residen
     entries = access_log(resident.person_id)
     assert [(e.who_kind, e.who_name, e.purpose) for e in entries] == [
         ("partner", lender.partner.name, "个人信用贷款（信易贷）申请审核")]
+    audited = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.subject_id == resident.person_id,
+        AuditEntry.action == "partner.read.score")).all()
+    assert [a.actor for a in audited] == [f"partner:{lender.partner.id}:client:{lender.client_id}"]
 
 
 def test_the_report_explains_and_never_shows_a_repaired_record(app, api, make_resident, lender):
