@@ -62,8 +62,11 @@ def test_swagger_ui_renders_the_spec_with_no_outside_request(live_server):
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         page.goto(f"{live_server}/api/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("信易+")
-        expect(page.locator('.opblock-summary-path[data-path="/api/v1/verifications"]')).to_be_visible()
+        path = '.opblock-summary-path[data-path="{}"]'
+        expect(page.locator(path.format("/api/v1/verifications"))).to_be_visible()
         expect(page.locator(".auth-wrapper .authorize")).to_be_visible()  # security schemes
+        page.locator(path.format("/api/v1/partner/report")).click()  # opens with its example
+        expect(page.locator(".opblock.is-open .microlight").first).to_contain_text("拖欠水电气费")
         screenshot(page, "api-docs")
         browser.close()
     assert outside == []

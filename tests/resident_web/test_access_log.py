@@ -1,10 +1,25 @@
 """Who looked at my credit: merchants' verifications and departments' reads are logged for the
 person read, and each resident sees only their own entries, on the page and in the API."""
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
 from app.core.extensions import db
-from app.residents.access import AccessEntry, access_log, log_access
-from tests.factories import record_payload
+from app.core.passwords import hash_password
+from app.residents.access import (
+    PURPOSE_VERIFICATION,
+    WHAT_REPORT,
+    WHAT_VERIFICATION,
+    AccessEntry,
+    access_log,
+    log_access,
+)
+from app.residents.services import close_account, find_resident_by_phone, register_resident
+from tests.browser_support import VIEWPORTS, check_screen, launch
+from tests.factories import new_id_number, new_phone, record_payload
 from tests.resident_support import sign_in
 from tests.verification_support import issue, issue_expired, verify
+
+PASSWORD = "Looked-at-2026"
 
 
 def _api_entries(app, resident):
@@ -122,3 +137,43 @@ def test_the_spec_documents_the_contract(client):
     assert set(entry["properties"]) == {"at", "who", "what", "purpose"}
     assert set(spec["components"]["schemas"]["AccessWho"]["properties"]["kind"]["enum"]) == {
         "partner", "merchant", "operator", "department"}
+
+
+@pytest.fixture
+def looked_at(live_app):
+    """A resident whom a bank and a merchant have read, committed; the account closed after."""
+    phone = new_phone()
+    resident = register_resident(new_id_number(), "孙八", phone, hash_password(PASSWORD), True)
+    log_access(resident.person_id, "merchant", "嵩山大酒店", WHAT_VERIFICATION,
+               PURPOSE_VERIFICATION)
+    log_access(resident.person_id, "partner", "中原城市商业银行（信易贷）", WHAT_REPORT,
+               "个人信用贷款（信易贷）申请审核")
+    db.session.commit()
+    yield phone
+    db.session.rollback()
+    close_account(find_resident_by_phone(phone))
+    db.session.commit()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_the_page_on_a_phone_from_the_account_page(live_server, looked_at, size):
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(viewport=VIEWPORTS[size], locale="zh-CN", is_mobile=True,
+                                   has_touch=True, bypass_csp=True).new_page()
+        page.goto(live_server + "/login")
+        page.get_by_label("手机号码").fill(looked_at)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto(live_server + "/account")
+        page.get_by_role("link", name="谁查询了我的信用").click()
+        expect(page.get_by_role("heading", name="谁查询了我的信用")).to_be_visible()
+        entries = page.locator(".access-entry")
+        expect(entries).to_have_count(2)
+        expect(entries.first).to_contain_text("中原城市商业银行（信易贷）")
+        expect(entries.first).to_contain_text("您的信用报告")
+        expect(entries.nth(1)).to_contain_text("在柜台办理信易+优惠")
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[size]["width"]
+        check_screen(page, f"resident-access-log-{size}")
+        browser.close()
