@@ -59,8 +59,9 @@ def _reader(scope, what):
     logged for the resident and audited. A partner's own bookings are not credit data."""
     caller = partner_caller(scope)
     resident = open_account(caller.resident_id)
-    if resident is None:
-        raise ApiError(401, "invalid_token", _("The access token is expired, revoked or not known."))
+    if resident is None:  # the account closed (its consents end with it)
+        raise ApiError(401, "invalid_token",
+                       _("The access token is expired, revoked or not known."))
     if what:
         log_access(resident.person_id, "partner", caller.partner.name, what, caller.consent.purpose)
         audit(caller.actor, f"partner.read.{scope}", "partner_consent", caller.consent.id,

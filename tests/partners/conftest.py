@@ -1,7 +1,6 @@
 """Partners, clients and the OAuth dance through the test client."""
 import base64
 import hashlib
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -11,7 +10,10 @@ import pytest
 from stdnum.cn import uscc
 
 from app.core.extensions import db
+from app.departments.services import create_department
 from app.partners import services
+from app.records.services import ingest
+from tests.factories import record_payload
 from tests.resident_support import add_benefit, form_token, sign_in
 
 REDIRECT_URI = "https://partner.example/callback"
@@ -21,6 +23,14 @@ def new_credit_code() -> str:
     body = f"91410100MA{uuid.uuid4().hex[:7].upper()}"
     body = "".join(c if c not in "IOSVZ" else "A" for c in body)
     return body + uscc.calc_check_digit(body)
+
+
+def deliver(id_number, name, records):
+    """Records about a person for tests that commit (`make_resident` serves the others)."""
+    department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "测试部门")
+    outcomes = ingest(department, [record_payload(id_number, name, rtype, days)
+                                   for rtype, days in records])
+    assert {o.status for o in outcomes} == {"accepted"}, [o.errors for o in outcomes]
 
 
 @dataclass
@@ -108,6 +118,3 @@ def tokens_for(app, resident, made, scope="score report"):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

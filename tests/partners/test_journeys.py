@@ -11,19 +11,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
 from playwright.sync_api import expect, sync_playwright
 
 from app.core.extensions import db
 from app.core.passwords import hash_password
-from app.departments.services import create_department
 from app.partners import services
-from app.records.services import ingest
 from app.residents.services import close_account, find_resident_by_phone, register_resident
 from tests.browser_support import check_screen, launch
-from tests.factories import new_id_number, new_phone, record_payload
-from tests.partners.conftest import new_credit_code
+from tests.factories import new_id_number, new_phone
+from tests.partners.conftest import deliver, new_credit_code
 from tests.resident_support import add_benefit
 from tests.servers import signed_in
 
@@ -46,9 +44,7 @@ def resident(live_app):
     """A consenting resident with a good record and a minor negative one; closed afterwards."""
     phone, password, id_number = new_phone(), "Partner-pass-2026", new_id_number()
     person = register_resident(id_number, "周八", phone, hash_password(password), True)
-    department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "郑州市税务局")
-    ingest(department, [record_payload(id_number, "周八", "tax_paid_on_time", 40),
-                        record_payload(id_number, "周八", "utility_arrears", 20)])
+    deliver(id_number, "周八", [("tax_paid_on_time", 40), ("utility_arrears", 20)])
     db.session.commit()
     yield {"phone": phone, "password": password, "id": person.id}
     db.session.rollback()

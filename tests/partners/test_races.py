@@ -10,13 +10,11 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.passwords import hash_password
-from app.departments.services import create_department
 from app.partners import services
-from app.records.services import ingest
 from app.residents.services import close_account, register_resident
 from app.verification.models import Redemption
-from tests.factories import new_id_number, new_phone, record_payload
-from tests.partners.conftest import new_credit_code, pkce, query_of
+from tests.factories import new_id_number, new_phone
+from tests.partners.conftest import deliver, new_credit_code, pkce, query_of
 from tests.resident_support import add_benefit
 from tests.servers import signed_in
 
@@ -28,8 +26,7 @@ CALLBACK = "https://partner.example/callback"
 def setup(live_app):
     phone, password, id_number = new_phone(), "Race-pass-2026", new_id_number()
     resident = register_resident(id_number, "吴九", phone, hash_password(password), True)
-    department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "郑州市税务局")
-    ingest(department, [record_payload(id_number, "吴九", "tax_paid_on_time", 40)])
+    deliver(id_number, "吴九", [("tax_paid_on_time", 40)])
     benefit = add_benefit(scene="信易游", limit_count=2, limit_period="month")
     partner = services.create_partner(f"并发平台{uuid.uuid4().hex[:6]}", "tourism",
                                       new_credit_code(), rate_limit="100000/second")
