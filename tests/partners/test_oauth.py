@@ -212,3 +212,17 @@ def test_a_missing_scope_is_403(app, make_resident, lender):
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "insufficient_scope"
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+
+
+def test_no_token_outlives_its_consent(app, make_resident, lender):
+    resident = make_resident()
+    web = app.test_client()
+    sign_in(web, resident)
+    verifier, challenge = pkce()
+    _location, query = decide(web, authorize_path(lender, "score", challenge))
+    db.session.execute(update(Consent).values(expires_at=utcnow() + timedelta(seconds=100)))
+    body = exchange(app.test_client(), lender, query["code"], verifier).get_json()
+    assert 0 < body["expires_in"] <= 100
+    token = db.session.query(Token).filter_by(resident_id=resident.id).one()
+    consent = db.session.get(Consent, token.consent_id)
+    assert token.refresh_expires_at == consent.expires_at
