@@ -1,6 +1,7 @@
 """Partners, clients and the OAuth dance through the test client."""
 import base64
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -118,3 +119,7 @@ def tokens_for(app, resident, made, scope="score report"):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+# a form's CSRF token in a page's HTML (for tests that post the consent form over HTTP)
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
