@@ -5,7 +5,8 @@ from pathlib import Path
 
 from app.core.json import loads
 
-BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
+BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at", "document_ref")
+OPTIONAL_FIELDS = ("ended_at", "document_ref")
 
 
 class ImportFileError(ValueError):
@@ -67,7 +68,7 @@ def _cell(value):
 def _tabular(rows):
     rows = iter(rows)
     header = [h.strip() for h in next(rows, [])]
-    missing = [f for f in BASE_FIELDS if f != "ended_at" and f not in header]
+    missing = [f for f in BASE_FIELDS if f not in OPTIONAL_FIELDS and f not in header]
     if missing:
         raise ImportFileError(f"missing columns: {', '.join(missing)}")
     for number, values in enumerate(rows, start=2):
