@@ -113,19 +113,34 @@ def redemptions():
                            rows=lifecycle.list_for_merchant(staff.merchant))
 
 
+@bp.get("/redemptions/<id:redemption_id>/default")
+@staff_required
+def confirm_default(redemption_id):
+    """Reporting a default is a second step: the resident is told and may object to it."""
+    redemption = lifecycle.for_merchant(current_staff().merchant, redemption_id)
+    return render_template("merchant/default.html", r=redemption)
+
+
 @bp.post("/redemptions/<id:redemption_id>/<any(complete, default, cancel):action>")
 @staff_required
 def report(redemption_id, action):
     staff = current_staff()
     caller = MerchantCaller(staff.merchant, staff, None)
+    if action == "default" and request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm the report."), "error")
+        return redirect(url_for("merchant.confirm_default", redemption_id=redemption_id)), 303
     try:
         redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
+        before = redemption.status
         lifecycle.report(caller, redemption, action, request.form.get("note", "")[:200])
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("merchant.redemptions")), 303
+        back = ("merchant.confirm_default" if exc.code == "note_required" else "merchant.redemptions")
+        return redirect(url_for(back, redemption_id=redemption_id)), 303
     db.session.commit()
+    if action == "default" and before != "defaulted":
+        lifecycle.tell_resident_of_default(redemption)
     flash({"complete": _("Marked as completed."), "default": _("Reported as not fulfilled."),
            "cancel": _("Cancelled.")}[action], "info")
     return redirect(url_for("merchant.redemptions")), 303
