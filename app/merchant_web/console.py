@@ -117,8 +117,9 @@ def redemptions():
 @staff_required
 def confirm_default(redemption_id):
     """Reporting a default is a second step: the resident is told and may object to it."""
-    redemption = lifecycle.for_merchant(current_staff().merchant, redemption_id)
-    return render_template("merchant/default.html", r=redemption)
+    staff = current_staff()
+    redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
+    return render_template("merchant/default.html", staff=staff, r=redemption)
 
 
 @bp.post("/redemptions/<id:redemption_id>/<any(complete, default, cancel):action>")
@@ -126,8 +127,9 @@ def confirm_default(redemption_id):
 def report(redemption_id, action):
     staff = current_staff()
     caller = MerchantCaller(staff.merchant, staff, None)
-    if action == "default" and request.form.get("confirm") != "yes":
-        flash(_("Tick the box to confirm the report."), "error")
+    if action == "default" and (request.form.get("confirm") != "yes"
+                                or not request.form.get("note", "").strip()):
+        flash(_("Say what went wrong and tick the box to confirm the report."), "error")
         return redirect(url_for("merchant.confirm_default", redemption_id=redemption_id)), 303
     try:
         redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
@@ -136,8 +138,7 @@ def report(redemption_id, action):
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        back = ("merchant.confirm_default" if exc.code == "note_required" else "merchant.redemptions")
-        return redirect(url_for(back, redemption_id=redemption_id)), 303
+        return redirect(url_for("merchant.redemptions")), 303
     db.session.commit()
     if action == "default" and before != "defaulted":
         lifecycle.tell_resident_of_default(redemption)

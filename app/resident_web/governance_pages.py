@@ -64,11 +64,11 @@ def _objection_form(target, row=None, redemption=None):
     status = 200
     if form.validate_on_submit():
         try:
-            objection = objections.file_objection(
-                current_resident(), form.reason.data,
-                attachments=checked_files(request.files.getlist(form.evidence.name)), **target)
+            with db.session.begin_nested():  # a refusal undoes only this filing
+                objection = objections.file_objection(
+                    current_resident(), form.reason.data,
+                    attachments=checked_files(request.files.getlist(form.evidence.name)), **target)
         except ApiError as exc:
-            db.session.rollback()
             form.form_errors.append(exc.message)
             status = exc.status
         else:
@@ -106,11 +106,11 @@ def withdraw_objection(objection_id):
     if not ActionForm().validate_on_submit():
         raise ApiError(400, "bad_request", _("The request could not be understood."))
     try:
-        objections.withdraw(current_resident(), objection_id)
+        with db.session.begin_nested():
+            objections.withdraw(current_resident(), objection_id)
     except ApiError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
@@ -128,10 +128,10 @@ def repair(record_id):
     opens = repairs.repair_opens_on(record)
     if form.validate_on_submit():
         try:
-            repairs.file_repair(current_resident(), record.id, form.statement.data, True,
-                                checked_files(request.files.getlist(form.evidence.name)))
+            with db.session.begin_nested():  # a refusal undoes only this application
+                repairs.file_repair(current_resident(), record.id, form.statement.data, True,
+                                    checked_files(request.files.getlist(form.evidence.name)))
         except ApiError as exc:
-            db.session.rollback()
             form.form_errors.append(exc.message)
             status = exc.status
         else:
