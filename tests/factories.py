@@ -4,13 +4,16 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.catalogue.services import current_rules
+from app.core.crypto import hash_api_key, new_api_key
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.core.time import city_today
 from app.departments.services import create_department, find_department
+from app.records.models import CreditRecord
 from app.records.services import ingest
 from app.residents.services import register_resident
 
@@ -43,21 +46,36 @@ def issuer_for(rtype: str):
     return department
 
 
+def issuer_with_key(rtype: str):
+    """(department, API key) of the department that delivers `rtype`, with a new key."""
+    department = issuer_for(rtype)
+    key = new_api_key("dep")
+    department.api_key_hash = hash_api_key(key)
+    db.session.flush()
+    return department, key
+
+
 @pytest.fixture
 def make_department(app):
     """make_department(issues="blood_donation") → a department with its key in `plain_key`.
 
     Department codes are unique and the catalogue names its issuers by code, so a department
-    that must deliver a type takes that issuer's code; without `issues`, a made-up code issues
-    nothing.
+    that must deliver a type is that issuer (made on first use, with a new key); without
+    `issues`, a made-up code issues nothing.
     """
 
     def make(code=None, name="测试部门", issues=None):
         if issues is not None:
-            code = issuer_code(issues)
+            department, key = issuer_with_key(issues)
+            department.plain_key = key
+            # tests that commit leave records of this department behind: count from here
+            department.records_before = db.session.scalar(
+                select(func.count()).select_from(CreditRecord)
+                .where(CreditRecord.department_id == department.id))
+            return department
         department, key = create_department(code or f"dept_{uuid.uuid4().hex[:8]}", name)
         db.session.flush()
-        department.plain_key = key
+        department.plain_key, department.records_before = key, 0
         return department
 
     return make
