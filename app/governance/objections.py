@@ -107,8 +107,8 @@ def open_objection_ids(record_ids) -> dict[int, int]:
     if not record_ids:
         return {}
     return dict(db.session.execute(
-        select(Objection.record_id, Objection.id).where(Objection.record_id.in_(record_ids),
-                                                        Objection.status.in_(OPEN_OBJECTION))).all())
+        select(Objection.record_id, Objection.id)
+        .where(Objection.record_id.in_(record_ids), Objection.status.in_(OPEN_OBJECTION))).all())
 
 
 def _forward(objection):

@@ -34,8 +34,8 @@ class VerdictArgs(ma.Schema):
     verdict = ma.fields.String(required=True, validate=ma.validate.OneOf(("upheld", "rejected")))
     reason = ma.fields.String(required=True, validate=[*REASON, _blank_refused])
     correction = ma.fields.Nested(RecordPatchArgs, metadata={
-        "description": "Upheld only: the fields to correct, as in PATCH /api/v1/records/{source_id}; "
-                       "without it an upheld objection revokes the record"})
+        "description": "Upheld only: the fields to correct, as in "
+                       "PATCH /api/v1/records/{source_id}; without it an upheld objection revokes the record"})
 
     @ma.validates_schema
     def correction_only_when_upheld(self, data, **_kwargs):
@@ -95,7 +95,8 @@ class RepairArgs(ma.Schema):
 class MyRepairSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     record_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, metadata={"description": "submitted | approved | refused"})
+    status = ma.fields.String(required=True,
+                              metadata={"description": "submitted | approved | refused"})
     commitment_text = ma.fields.String(required=True)
     filed_at = ma.fields.DateTime()
     decision_reason = ma.fields.String(allow_none=True)

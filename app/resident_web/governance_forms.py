@@ -20,7 +20,8 @@ def _plain(_form, field):
 
 class ObjectionForm(FlaskForm):
     reason = _text(_l("Why is the record wrong?"))
-    evidence = MultipleFileField(_l("Evidence (optional): photos or PDF, up to 3 files, 2 MB in all"))
+    evidence = MultipleFileField(
+        _l("Evidence (optional): photos or PDF, up to 3 files, 2 MB in all"))
     validate_reason = _plain
 
 

@@ -11,7 +11,7 @@ from app.governance.repairs import pending_repair, repair_opens_on
 @dataclass
 class NegativeLine:
     row: object  # dashboard.RecordRow
-    fades_from: date | None  # its weight starts to fall (None: ongoing until the department ends it)
+    fades_from: date | None  # its weight starts to fall (None: ongoing until it is ended)
     ends_on: date | None  # it no longer counts
     repair_opens: date | None  # None: not repairable
     repair_open: bool

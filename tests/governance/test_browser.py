@@ -1,5 +1,5 @@
-"""In headless Chromium at 390×844 (a phone): a resident goes from a record to a filed objection (with a
-photo as evidence) and back to its status with every deadline; each screen passes axe-core."""
+"""In headless Chromium at 390×844 (a phone): a resident goes from a record to a filed
+objection (with a photo as evidence) and back to its status with every deadline; each screen passes axe-core."""
 import re
 
 import pytest

@@ -32,7 +32,8 @@ def test_a_default_needs_a_note(app, api, make_resident, make_merchant):
     resident, merchant = make_resident(), make_merchant()
     rid = verify(api, merchant, issue(resident), merchant.benefits[0]).get_json()["redemption_id"]
     for body in ({}, {"note": "   "}):
-        response = api.post(f"/api/v1/redemptions/{rid}/default", json=body, headers=bearer(merchant))
+        response = api.post(f"/api/v1/redemptions/{rid}/default", json=body,
+                            headers=bearer(merchant))
         assert_error(response, 422, "note_required")
     assert db.session.get(Redemption, rid).status == "granted"
 
@@ -105,7 +106,8 @@ def test_the_console_asks_for_a_confirmation_and_a_note(app, client, make_reside
     from tests.verification_support import csrf_token, login
 
     resident, merchant = make_resident(), make_merchant()
-    rid = verify(client, merchant, issue(resident), merchant.benefits[0]).get_json()["redemption_id"]
+    granted = verify(client, merchant, issue(resident), merchant.benefits[0]).get_json()
+    rid = granted["redemption_id"]
     login(client, merchant.plain_staff)
     assert "confirm" in client.get(f"/merchant/redemptions/{rid}/default").get_data(as_text=True)
     url = f"/merchant/redemptions/{rid}/default"

@@ -75,7 +75,7 @@ def test_a_refusal_keeps_the_record_and_its_reasons(client, resident):
 def test_only_eligible_records(client, resident, rtype, code):
     headers = signed_in(client, resident)
     assert_error(_apply(client, headers, record_of(resident, rtype).id), 409, code)
-    assert db.session.scalar(select(Repair.id)) is None
+    assert db.session.scalar(select(Repair.id).filter_by(person_id=resident.person_id)) is None
 
 
 def test_only_ones_own_record_and_a_signed_commitment(client, api, resident, make_resident):
@@ -89,7 +89,7 @@ def test_only_ones_own_record_and_a_signed_commitment(client, api, resident, mak
         assert_error(_apply(client, own, record.id, commitment=bad), 422)
     assert_error(_apply(client, own, record.id, statement=" "), 422)
     assert_error(client.post("/api/v1/me/repairs", headers=own, json={"record_id": record.id}), 422)
-    assert db.session.scalar(select(Repair.id)) is None
+    assert db.session.scalar(select(Repair.id).filter_by(person_id=resident.person_id)) is None
 
 
 def test_the_repair_page_shows_the_commitment_and_files_evidence(client, resident):
@@ -107,7 +107,7 @@ def test_the_repair_page_shows_the_commitment_and_files_evidence(client, residen
     response = client.post(url, content_type="multipart/form-data", data={
         "csrf_token": token, "statement": "已补缴", "commitment": "y", "evidence": [pdf]})
     assert response.status_code == 303, response.get_data(as_text=True)
-    repair = db.session.scalar(select(Repair))
+    repair = db.session.scalar(select(Repair).filter_by(person_id=resident.person_id))
     from app.governance.attachments import attachments_of, content
 
     stored, = attachments_of("repair", repair.id)
