@@ -15,7 +15,7 @@ from app.core.audit import AuditEntry, redact
 from app.core.extensions import db
 from app.core.time import city_today
 from app.governance.models import Attachment, Objection, Repair
-from app.records.purge import due_for_purge, purge_records
+from app.records.purge import due_for_purge, lock_owners, purge_records
 from app.verification.services import forget_redemptions, redemptions_for_records
 
 ACTOR = "system:retention"
@@ -24,7 +24,13 @@ REASON = "record_retention_ended"
 
 def purge_batch(today: date | None = None, limit: int = 500) -> int:
     """Purge up to `limit` records past retention on `today`; return how many. Only flushes."""
-    record_ids = due_for_purge(today or city_today(), limit)
+    today = today or city_today()
+    record_ids = due_for_purge(today, limit)
+    if not record_ids:
+        return 0
+    lock_owners(record_ids)
+    # a correction committed meanwhile may have moved a record's end: ask again under the locks
+    record_ids = due_for_purge(today, limit, among=record_ids)
     if not record_ids:
         return 0
     redemption_ids = redemptions_for_records(record_ids)

@@ -36,22 +36,29 @@ def _past_retention(today: date):
     return or_(*conditions) if conditions else false()
 
 
-def due_for_purge(today: date, limit: int = 1000) -> list[int]:
-    """Ids of up to `limit` records whose retention ended before `today`, oldest first."""
-    return list(db.session.scalars(select(CreditRecord.id).where(_past_retention(today))
-                                   .order_by(CreditRecord.id).limit(limit)))
+def due_for_purge(today: date, limit: int = 1000, among=None) -> list[int]:
+    """Ids of up to `limit` records (of `among`, if given) whose retention ended before
+    `today`, oldest first."""
+    query = select(CreditRecord.id).where(_past_retention(today))
+    if among is not None:
+        query = query.where(CreditRecord.id.in_(among))
+    return list(db.session.scalars(query.order_by(CreditRecord.id).limit(limit)))
 
 
 def tombstone_reference(department_id: int, source_id: str) -> str:
     return blind_index(f"{department_id}:{source_id}", "record_tombstones.reference")
 
 
+def lock_owners(record_ids) -> None:
+    """Lock the persons these records are about (before any other write of the purge)."""
+    lock_people(set(db.session.scalars(select(CreditRecord.person_id).where(
+        CreditRecord.id.in_(record_ids)))))
+
+
 def purge_records(record_ids, actor: str = "system:retention") -> int:
     """Delete these records, leaving tombstones, redacting their audit entries and rescoring
     their persons; return how many were purged. Only flushes."""
-    rows = db.session.execute(select(CreditRecord.person_id).where(
-        CreditRecord.id.in_(record_ids))).scalars().all()
-    lock_people(set(rows))
+    lock_owners(record_ids)
     records = db.session.execute(
         select(CreditRecord.id, CreditRecord.person_id, CreditRecord.department_id,
                CreditRecord.source_id, CreditRecord.type_code)

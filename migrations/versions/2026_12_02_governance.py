@@ -100,6 +100,8 @@ SEAL_ONLY = {  # as 20261125_audit_seal left them
            WHEN OLD.hash IS NOT NULL
              OR {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _CONTENT + ("data",))}
            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END""",
+        """CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+           BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END""",
     ],
 }
 # re-linking rewrites sealed entries, which the triggers exist to refuse
@@ -110,7 +112,9 @@ SUSPEND = {
     },
     "downgrade": {
         "postgresql": ["ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"],
-        "sqlite": ["DROP TRIGGER audit_entries_seal_or_redact"],
+        # dropping columns rebuilds the table, without its triggers: all are made again after
+        "sqlite": ["DROP TRIGGER audit_entries_seal_or_redact",
+                   "DROP TRIGGER audit_entries_no_delete"],
     },
 }
 RESUME = {"postgresql": ["ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"]}

@@ -166,3 +166,36 @@ def test_the_triggers_allow_a_redaction_only_as_a_blanking(app, statement):
     with pytest.raises(DatabaseError, match="append-only"):
         with db.session.begin_nested():
             db.session.execute(text(statement), {"now": "2026-01-01 00:00:00", "id": entry_id})
+
+
+def test_a_purged_default_takes_its_redemption_and_the_entries_about_it(
+        app, api, make_resident, make_merchant):
+    from app.verification import redemptions as lifecycle
+    from app.verification.models import Redemption
+    from tests.verification_support import bearer, issue, verify
+
+    resident, merchant = make_resident(), make_merchant()
+    rid = verify(api, merchant, issue(resident), merchant.benefits[0]).get_json()["redemption_id"]
+    note = f"押金未退-{uuid.uuid4().hex[:8]}"
+    response = api.post(f"/api/v1/redemptions/{rid}/default", json={"note": note},
+                        headers=bearer(merchant))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    lifecycle.process_defaults(now=db.session.get(Redemption, rid).default_due_at)
+    record_id = db.session.get(Redemption, rid).record_id
+    assert record_id is not None and stored_score(resident.person_id) < 100
+    seal()
+    about = select(AuditEntry.id).where(AuditEntry.object_type == "redemption",
+                                        AuditEntry.object_id == str(rid))
+    entries = db.session.scalars(about).all()
+    assert entries
+
+    purge_due(city_today() + timedelta(days=1826))
+
+    assert db.session.get(CreditRecord, record_id) is None
+    assert db.session.get(Redemption, rid) is None
+    assert note not in database_text()
+    for entry_id in entries:
+        assert db.session.get(AuditEntry, entry_id).data == {}
+    seal()
+    assert verify_chain()[1] is None
+    assert stored_score(resident.person_id) == 100
