@@ -38,6 +38,7 @@ from app.core.extensions import db
 from app.core.time import utcnow
 
 GENESIS = "0" * 64
+REDACTED_ACTION = "audit.redacted"  # the entry recording a redaction (see `redact`)
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers
 
 
@@ -189,8 +190,6 @@ def verify_chain(batch_size=5000):
     unaccounted = [entry_id for entry_id in redacted if entry_id not in accounted]
     return checked, (unaccounted[0] if unaccounted else None)
 
-
-REDACTED_ACTION = "audit.redacted"
 
 
 def redact(where, actor: str, reason: str) -> list[int]:
