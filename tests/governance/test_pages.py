@@ -64,19 +64,27 @@ def test_files_that_are_not_images_or_pdfs_are_refused(client, make_resident):
     assert response.status_code == 422
 
 
-def test_a_deadline_in_a_year_without_calendar_data_is_flagged(client, make_resident):
+def test_a_deadline_in_a_year_without_calendar_data_is_flagged(client, make_resident,
+                                                               monkeypatch):
+    # filed on 28 December 2026: the deadlines reach 2027, which has no holiday data yet
+    monkeypatch.setattr("app.governance.objections.city_today", lambda: date(2026, 12, 28))
+    monkeypatch.setattr("app.resident_web.governance_pages.city_today", lambda: date(2026, 12, 28))
     resident = make_resident(records=[("fare_evasion", 40)])
     record = record_of(resident, "fare_evasion")
     headers = signed_in(client, resident)
+    form = client.get(f"/records/{record.id}/object").get_data(as_text=True)
+    assert 'data-testid="calendar-warning"' in form
     body = client.post("/api/v1/me/objections", headers=headers,
                        json={"record_id": record.id, "reason": "不是我"}).get_json()
-    objection = db.session.get(Objection, body["id"])
-    # as if filed on 28 December 2026: the deadlines reach 2027, which has no holiday data yet
-    objection.deadlines_estimated = True
-    db.session.flush()
-    assert client.get(f"/api/v1/me/objections/{objection.id}").get_json()["deadlines_estimated"]
-    page = client.get(f"/objections/{objection.id}").get_data(as_text=True)
+    assert body["deadlines_estimated"] is True
+    # Monday to Friday assumed: 29–31 December, then 1 January 2027 counts, …
+    assert body["deadlines"]["forward_by"] == "2027-01-04"
+    page = client.get(f"/objections/{body['id']}").get_data(as_text=True)
     assert 'data-testid="calendar-warning"' in page
+    # a filing whose deadlines stay within 2026 carries no warning
+    monkeypatch.setattr("app.resident_web.governance_pages.city_today", lambda: date(2026, 11, 2))
+    form = client.get(f"/records/{record.id}/object").get_data(as_text=True)
+    assert 'data-testid="calendar-warning"' not in form
 
 
 def test_how_to_improve_is_personal(client, make_resident):
