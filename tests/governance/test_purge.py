@@ -85,6 +85,10 @@ def test_a_purged_record_leaves_nothing_personal_and_the_chain_verifies(history,
         AuditEntry.object_type == "credit_record",
         AuditEntry.object_id.in_([str(h["arrears_id"]), str(h["penalty_id"])]))).all()
     assert len(entries_before) == 1  # the correction, with the document as it was
+    objection_id = db.session.scalar(select(Objection.id).filter_by(record_id=h["arrears_id"]))
+    objection_entries = db.session.scalars(select(AuditEntry.id).where(
+        AuditEntry.object_type == "objection", AuditEntry.object_id == str(objection_id))).all()
+    assert objection_entries  # filed and forwarded, naming the record and the person
 
     purge_due(PURGE_DAY - timedelta(days=1))
     assert db.session.get(CreditRecord, h["arrears_id"]) is not None  # its last day is kept
@@ -110,11 +114,12 @@ def test_a_purged_record_leaves_nothing_personal_and_the_chain_verifies(history,
     assert stones[h["arrears_id"]].reference == tombstone_reference(h["tax"].id,
                                                                     h["arrears"]["source_id"])
     # the audit entries about them are redacted, the redaction recorded, the chain intact
-    for entry_id in entries_before:
+    for entry_id in entries_before + objection_entries:
         entry = db.session.get(AuditEntry, entry_id)
         assert (entry.subject_id, entry.data) == (None, {}) and entry.redacted_at is not None
     redactions = db.session.scalars(select(AuditEntry).filter_by(action="audit.redacted")).all()
-    assert set(entries_before) <= {i for r in redactions for i in r.data["entry_ids"]}
+    assert set(entries_before + objection_entries) <= {
+        i for r in redactions for i in r.data["entry_ids"]}
     assert all(set(r.data) == {"entry_ids", "reason"} for r in redactions)
     seal()
     checked, broken = verify_chain()
