@@ -117,3 +117,28 @@ def test_deadline_dates_are_on_the_page_in_order(client, make_resident):
                  for k in ("forward_by", "verdict_by", "notify_by", "final_by")]
     assert deadlines[0] <= deadlines[1] < deadlines[2] < deadlines[3]
     assert client.get("/objections").status_code == 200
+
+
+def test_the_department_reads_the_evidence_and_no_one_else(client, api, make_department,
+                                                           make_resident):
+    metro = make_department(issues="fare_evasion")
+    other = make_department()
+    resident = make_resident(records=[("fare_evasion", 40)])
+    record = record_of(resident, "fare_evasion")
+    signed_in(client, resident)
+    url = f"/records/{record.id}/object"
+    client.post(url, content_type="multipart/form-data", data={
+        "csrf_token": form_token(client, url), "reason": "有车票",
+        "evidence": [(io.BytesIO(PNG), "ticket.png")]})
+    objection = db.session.scalar(select(Objection).filter_by(person_id=resident.person_id))
+    key = {"Authorization": f"Bearer {metro.plain_key}"}
+    listed = api.get(f"/api/v1/objections/{objection.id}", headers=key).get_json()
+    (item,) = listed["attachments"]
+    assert item["content_type"] == "image/png" and item["size"] == len(PNG)
+    path = f"/api/v1/objections/{objection.id}/attachments/{item['id']}"
+    response = api.get(path, headers=key)
+    assert response.status_code == 200 and response.data == PNG
+    assert response.mimetype == "image/png"
+    assert api.get(path, headers={"Authorization": f"Bearer {other.plain_key}"}).status_code == 404
+    assert api.get(path).status_code == 401
+    assert api.get(f"{path}0", headers=key).status_code == 404
