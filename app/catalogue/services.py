@@ -14,6 +14,8 @@ from app.core.extensions import db
 SCHEMES_DIR = Path(__file__).parent / "schemes"
 POLARITIES = ("positive", "negative")
 SEVERITIES = ("minor", "major", "serious")
+# a negative personal record is kept five years after the behaviour ended (郑政文〔2017〕128号 六(七))
+DEFAULT_RETENTION_DAYS = 1825
 
 
 class SchemeError(ValueError):
@@ -40,6 +42,25 @@ def _check(data):
             raise SchemeError(f"{t['code']}: a negative type needs a severity")
         if t["points"] <= 0 or t["fade_days"] < 1 or t["full_days"] < 0:
             raise SchemeError(f"{t['code']}: points and fade_days must be positive")
+        _check_governance(t)
+
+
+def _check_governance(t):
+    issuers = t.get("issuers")
+    if not issuers or not all(isinstance(code, str) and code for code in issuers):
+        raise SchemeError(f"{t['code']}: issuers must name at least one department code")
+    if not isinstance(t.get("document_required", False), bool):
+        raise SchemeError(f"{t['code']}: document_required must be true or false")
+    if t["polarity"] == "positive":
+        if "retention_days" in t or "repair_after_days" in t:
+            raise SchemeError(f"{t['code']}: only negative types have retention and repair")
+        return
+    retention = t.get("retention_days", DEFAULT_RETENTION_DAYS)
+    if not isinstance(retention, int) or retention < t["full_days"] + t["fade_days"]:
+        raise SchemeError(f"{t['code']}: retention_days must cover full_days + fade_days")
+    repair = t.get("repair_after_days")
+    if repair is not None and (not isinstance(repair, int) or not 0 <= repair < retention):
+        raise SchemeError(f"{t['code']}: repair_after_days must be 0 or more and below retention_days")
 
 
 def publish_scheme(data: dict, make_current=True) -> Scheme:
@@ -50,6 +71,7 @@ def publish_scheme(data: dict, make_current=True) -> Scheme:
             version=data["version"], name=data["name"], name_en=data["name_en"],
             published_on=date.fromisoformat(data["published_on"]), base=data["base"],
             min_score=data["min_score"], max_score=data["max_score"], source=data,
+            commitment_text=data.get("commitment_text", ""),
         )
         db.session.add(scheme)
         db.session.flush()
@@ -66,6 +88,11 @@ def publish_scheme(data: dict, make_current=True) -> Scheme:
                 unit_attribute=t.get("unit_attribute") or None,
                 unit_size=t.get("unit_size") or 1,
                 state=t.get("state", False),
+                issuers=list(t["issuers"]),
+                retention_days=(t.get("retention_days", DEFAULT_RETENTION_DAYS)
+                                if t["polarity"] == "negative" else None),
+                document_required=t.get("document_required", False),
+                repair_after_days=t.get("repair_after_days"),
                 **_pick(t, "code", "name", "name_en", "description", "description_en",
                         "dimension", "polarity", "points", "full_days", "fade_days",
                         "legal_basis"),
@@ -128,7 +155,11 @@ def _rules_from_source(version, scheme_id) -> Rules:
         tiers=tuple((t.code, t.min_score) for t in scheme.tiers),
         types={
             t.code: TypeRule(t.code, t.dimension, t.signed_points, t.full_days, t.fade_days,
-                             t.cap_per_year, t.severity, t.state)
+                             t.cap_per_year, t.severity, t.state, issuers=tuple(t.issuers),
+                             retention_days=t.retention_days,
+                             document_required=t.document_required,
+                             repair_after_days=t.repair_after_days)
             for t in scheme.record_types
         },
+        commitment_text=scheme.commitment_text,
     )

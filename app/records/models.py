@@ -33,8 +33,32 @@ class CreditRecord(db.Model):
     units: Mapped[int] = mapped_column(Integer, default=1)
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # the deciding document's reference (决定书文号), required by some negative types
+    document_ref: Mapped[str | None] = mapped_column(String(100))
+    # when credit repair was approved (status then "repaired": the record counts no more)
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self):
         return f"<CreditRecord {self.id} {self.type_code} {self.status}>"
+
+
+class RecordTombstone(db.Model):
+    """What remains of a record purged at the end of its retention: no person, no source id.
+
+    `reference` is a keyed digest of (department, source id): the department can confirm that
+    a record it delivered was purged, nobody can read the source id back from it.
+    """
+
+    __tablename__ = "record_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, unique=True)  # as redacted audit entries name it
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    type_code: Mapped[str] = mapped_column(String(60))
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self):
+        return f"<RecordTombstone {self.record_id} {self.type_code}>"

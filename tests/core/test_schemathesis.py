@@ -60,11 +60,22 @@ OPERATIONS = [
     ("POST", "/api/v1/me/credit-code/result"),
     ("GET", "/api/v1/me/consents"),
     ("DELETE", "/api/v1/me/consents/{consent_id}"),
+    ("GET", "/api/v1/objections"),
+    ("GET", "/api/v1/objections/{objection_id}"),
+    ("GET", "/api/v1/objections/{objection_id}/attachments/{attachment_id}"),
+    ("POST", "/api/v1/objections/{objection_id}/verdict"),
+    ("GET", "/api/v1/me/objections"),
+    ("POST", "/api/v1/me/objections"),
+    ("GET", "/api/v1/me/objections/{objection_id}"),
+    ("POST", "/api/v1/me/objections/{objection_id}/withdraw"),
+    ("GET", "/api/v1/me/repairs"),
+    ("POST", "/api/v1/me/repairs"),
 ]
 # operations that take no input at all: nothing to break but the credential, so no negative case
 NO_INPUT = {("GET", "/api/v1/partner/score"), ("GET", "/api/v1/partner/report"),
             ("GET", "/api/v1/me/score"), ("GET", "/api/v1/me/access-log"),
-            ("POST", "/api/v1/me/credit-code"), ("GET", "/api/v1/me/consents")}
+            ("POST", "/api/v1/me/credit-code"), ("GET", "/api/v1/me/consents"),
+            ("GET", "/api/v1/me/objections"), ("GET", "/api/v1/me/repairs")}
 CASES = [(method, path, mode) for method, path in OPERATIONS
          for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
          if mode == GenerationMode.POSITIVE or (method, path) not in NO_INPUT]

@@ -109,7 +109,8 @@ def test_a_booking_follows_the_redemption_lifecycle(app, api, make_resident, tou
     assert done.status_code == 200 and done.get_json()["status"] == "completed"
     assert api.post(f"{PARTNER}/bookings/{booking['id']}/complete",
                     headers=headers).status_code == 200
-    late = api.post(f"{PARTNER}/bookings/{booking['id']}/default", headers=headers)
+    late = api.post(f"{PARTNER}/bookings/{booking['id']}/default", headers=headers,
+                    json={"note": "客人未入住"})
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "invalid_transition"
     # a completed deposit-free use is a positive record, as at the counter
     assert db.session.scalar(select(CreditRecord.type_code).where(
@@ -167,7 +168,7 @@ def test_a_token_for_resident_a_never_reads_resident_b(app, api, make_resident, 
     scopes = "score report eligibility booking"
     both = make_client("tourism", scopes.split(), offers=[tourism.benefit.code],
                        name="双权限平台")
-    alice = make_resident(records=[("tax_paid_on_time", 30), ("volunteer_hours", 10)])
+    alice = make_resident(records=[("tax_paid_on_time", 30), ("blood_donation", 10)])
     bob = make_resident(records=[("utility_arrears", 20)], name="李四")
     token_a = tokens_for(app, alice, both, scope=scopes)["access_token"]
     token_b = tokens_for(app, bob, both, scope=scopes)["access_token"]
