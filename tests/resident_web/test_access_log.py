@@ -65,7 +65,7 @@ def test_a_denied_scan_is_a_read_too_but_a_code_naming_no_one_logs_nothing(
 def test_a_department_reading_back_a_record_is_logged_for_its_person(
         app, client, make_resident, make_department):
     alice, bob = make_resident(name="张三"), make_resident(name="李四")
-    department = make_department(name="市税务局", issues="tax_paid_on_time")
+    department = make_department(issues="tax_paid_on_time")
     payload = record_payload(alice.plain_id, "张三", "tax_paid_on_time", days_ago=5)
     headers = {"Authorization": f"Bearer {department.plain_key}"}
     delivered = client.post("/api/v1/records", json={"records": [payload]}, headers=headers)
@@ -77,7 +77,7 @@ def test_a_department_reading_back_a_record_is_logged_for_its_person(
         AuditEntry.subject_id == alice.person_id, AuditEntry.action == "record.read")).all()
     assert [a.actor for a in audited] == [f"department:{department.code}"]
     [entry] = _api_entries(app, alice)
-    assert entry["who"] == {"kind": "department", "name": "市税务局"}
+    assert entry["who"] == {"kind": "department", "name": department.name}
     assert entry["what"] == "该部门报送的一条关于您的信用记录"
     assert _api_entries(app, bob) == []
     # a read that finds nothing names no one
