@@ -78,6 +78,7 @@ def _migrations_dir():
 
 def _import_models():
     """Every model module, so that metadata and migrations see all tables."""
+    from app.admin import models as _admin  # noqa: F401
     from app.benefits import models as _benefits  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
     from app.core import audit as _audit  # noqa: F401
@@ -102,7 +103,7 @@ def register_domains():
 
 
 def register_blueprints(app):
-    from app import merchant_web, resident_web
+    from app import admin, merchant_web, resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.credit_codes.api import jwks_blp
     from app.records.api import blp as records_api
@@ -114,6 +115,7 @@ def register_blueprints(app):
         extensions.api.register_blueprint(blp)
     resident_web.register(app, extensions.api)
     merchant_web.register(app)
+    admin.register(app)
     app.register_blueprint(web)
     app.register_blueprint(assets)
 

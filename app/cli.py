@@ -2,6 +2,7 @@
 
 
 def register(app):
+    from app.admin.commands import admin_group
     from app.catalogue.commands import scheme
     from app.core.commands import audit_group
     from app.core.job_commands import jobs_group
@@ -11,6 +12,6 @@ def register(app):
     from app.scoring.commands import scores
     from app.verification.commands import redemptions
 
-    for command in (scheme, audit_group, jobs_group, demo, records, scores, credit_keys,
-                    redemptions):
+    for command in (admin_group, scheme, audit_group, jobs_group, demo, records, scores,
+                    credit_keys, redemptions):
         app.cli.add_command(command)

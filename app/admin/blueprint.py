@@ -1,0 +1,20 @@
+"""The console's blueprint: every screen under /admin/, never cached by the browser."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def console():
+    from app.admin.access import ROLE_NAMES, current_operator
+    from app.admin.nav import nav_for
+
+    operator = current_operator()
+    return {"operator": operator, "admin_nav": nav_for(operator) if operator else [],
+            "role_names": ROLE_NAMES}
