@@ -1,5 +1,4 @@
 """Loading published schemes into the catalogue and reading them back as scoring rules."""
-import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -8,38 +7,16 @@ from sqlalchemy import select, update
 
 from app.catalogue.models import Dimension, RecordType, Scheme, Tier
 from app.catalogue.rules import Rules, TypeRule
+from app.catalogue.validation import SchemeError, parse_scheme  # noqa: F401 - re-exported
 from app.core.cache import TtlCache
 from app.core.extensions import db
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
-POLARITIES = ("positive", "negative")
-SEVERITIES = ("minor", "major", "serious")
-
-
-class SchemeError(ValueError):
-    """A scheme file that cannot be published as it is."""
 
 
 def read_scheme_file(path) -> dict:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    _check(data)
-    return data
-
-
-def _check(data):
-    dimensions = {d["code"] for d in data["dimensions"]}
-    codes = [t["code"] for t in data["record_types"]]
-    if len(codes) != len(set(codes)):
-        raise SchemeError("record type codes must be unique")
-    for t in data["record_types"]:
-        if t["dimension"] not in dimensions:
-            raise SchemeError(f"{t['code']}: unknown dimension {t['dimension']}")
-        if t["polarity"] not in POLARITIES:
-            raise SchemeError(f"{t['code']}: polarity must be positive or negative")
-        if t["polarity"] == "negative" and t["severity"] not in SEVERITIES:
-            raise SchemeError(f"{t['code']}: a negative type needs a severity")
-        if t["points"] <= 0 or t["fade_days"] < 1 or t["full_days"] < 0:
-            raise SchemeError(f"{t['code']}: points and fade_days must be positive")
+    """A scheme file's checked contents (SchemeError names every problem)."""
+    return parse_scheme(Path(path).read_text(encoding="utf-8"))
 
 
 def publish_scheme(data: dict, make_current=True) -> Scheme:
@@ -130,5 +107,26 @@ def _rules_from_source(version, scheme_id) -> Rules:
             t.code: TypeRule(t.code, t.dimension, t.signed_points, t.full_days, t.fade_days,
                              t.cap_per_year, t.severity, t.state)
             for t in scheme.record_types
+        },
+    )
+
+
+def rules_from_data(data: dict) -> Rules:
+    """The rules of a checked scheme file not (yet) published, for a dry run in memory."""
+    return Rules(
+        scheme_id=0,
+        version=data["version"],
+        base=data["base"],
+        min_score=data["min_score"],
+        max_score=data["max_score"],
+        dimensions=tuple((d["code"], d["floor"], d["cap"]) for d in data["dimensions"]),
+        tiers=tuple(sorted(((t["code"], t["min_score"]) for t in data["tiers"]),
+                           key=lambda tier: -tier[1])),
+        types={
+            t["code"]: TypeRule(
+                t["code"], t["dimension"], t["points"] if t["polarity"] == "positive"
+                else -t["points"], t["full_days"], t["fade_days"], t["cap_per_year"] or None,
+                t["severity"] or None, t["state"])
+            for t in data["record_types"]
         },
     )
