@@ -8,7 +8,7 @@ with `access.role_required(...)`; `register` imports them. Templates extend
 from importlib import import_module
 
 # the modules whose views make up the console
-SCREENS = ("signin",)
+SCREENS = ("signin", "audit_log")
 
 
 def register(app):

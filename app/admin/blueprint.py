@@ -1,7 +1,15 @@
 """The console's blueprint: every screen under /admin/, never cached by the browser."""
 from flask import Blueprint
 
+from app.core.time import CITY_TZ
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.app_template_filter("admin_time")
+def admin_time(value):
+    """A stored UTC time as the city's wall clock, to the second."""
+    return value.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 @bp.after_request
