@@ -8,7 +8,7 @@ with `access.role_required(...)`; `register` imports them. Templates extend
 from importlib import import_module
 
 # the modules whose views make up the console
-SCREENS = ("signin", "audit_log")
+SCREENS = ("signin", "audit_log", "scheme_pages")
 
 
 def register(app):

@@ -1,0 +1,65 @@
+"""Publishing a scheme from the console puts it in force and a worker rescores everyone, with the
+progress shown; the worker reads only what is committed, so these tests commit."""
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.catalogue.services import current_scheme, load_default_scheme
+from app.core.audit import AuditEntry
+from app.core.extensions import db
+from app.scoring.models import Score
+from app.scoring.services import rescore_all
+from tests.admin.conftest import post, sign_in_as
+from tests.admin.scheme_files import scheme_text
+from tests.jobs.conftest import run_worker  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def app(live_app):
+    """The factory fixtures' app, committing for real."""
+    return live_app
+
+
+@pytest.fixture
+def restore_default_scheme(app):
+    """Put the default scheme back in force, and every score with it, after the test."""
+    yield
+    db.session.rollback()
+    load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+    db.session.commit()
+    rescore_all(full=True)
+
+
+def test_publishing_rescores_everyone_in_a_job_with_its_progress(
+        app, make_operator, make_resident, run_worker, restore_default_scheme):  # noqa: F811
+    driver = make_resident(records=[("traffic_violation", 10)])
+    operator = make_operator("operator")
+    db.session.commit()
+    person_id = driver.person_id
+    assert db.session.get(Score, person_id).score == 98
+    client = sign_in_as(app.test_client(), operator)
+    db.session.commit()
+    version = f"t{uuid.uuid4().hex[:8]}"
+
+    answer = post(client, "/admin/schemes/publish",
+                  {"source": scheme_text(version, points={"traffic_violation": 32})})
+    assert answer.status_code == 303
+    progress_url = answer.headers["Location"]
+    assert current_scheme().version == version
+    entry = db.session.scalar(select(AuditEntry).filter_by(action="scheme.published",
+                                                           object_id=version))
+    assert entry.actor == operator.actor and entry.data["previous"] == "2026.1"
+    state = client.get(f"{progress_url}.json").get_json()
+    assert state["status"] == "queued" and state["percent"] == 0
+
+    run_worker()
+
+    state = client.get(f"{progress_url}.json").get_json()
+    assert state["status"] == "finished" and state["percent"] == 100
+    assert state["result"]["scores"] >= 1
+    page = client.get(progress_url).get_data(as_text=True)
+    assert 'id="job-outcome"' in page and 'value="100"' in page
+    db.session.expire_all()
+    score = db.session.get(Score, person_id)
+    assert (score.score, score.scheme_version) == (68, version)
