@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 40
+BIN_WIDTH = 10
 PALETTE = ("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9")
 
 
@@ -75,3 +76,14 @@ def bar_chart(categories, series, stacked=False, label_every=1, width=WIDTH,
         chart.ticks.append({"y": round(chart.baseline - plot_h * n / 4, 1),
                             "label": f"{value:g}"})
     return chart
+
+
+def score_histogram(bin_counts, low: int, high: int) -> list[tuple[int, int, int]]:
+    """(lowest, highest score, count) per bin of BIN_WIDTH points from `low` to `high`, from
+    (bin index, count) pairs; the top score shares the last bin."""
+    count = max((high - low) // BIN_WIDTH, 1)
+    bins = [0] * count
+    for index, n in bin_counts:
+        bins[min(max(int(index), 0), count - 1)] += n
+    return [(low + i * BIN_WIDTH, high if i == count - 1 else low + (i + 1) * BIN_WIDTH - 1, n)
+            for i, n in enumerate(bins)]

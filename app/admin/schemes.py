@@ -1,13 +1,14 @@
 """A new scheme version from the console: its differences from the one in force, the change in
 scores it would cause (a dry run on a sample, nothing written), and publishing it."""
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.admin.charts import BIN_WIDTH, score_histogram
 from app.catalogue.models import Scheme
 from app.catalogue.services import current_scheme, publish_scheme, rules_for, rules_from_data
 from app.catalogue.validation import (
@@ -26,7 +27,6 @@ from app.scoring.engine import Fact, compute
 
 SCHEME_FIELDS = ("name", "name_en", "base", "min_score", "max_score")
 SAMPLE_SIZE = 1000
-BIN_WIDTH = 10
 
 
 @dataclass
@@ -142,17 +142,15 @@ def dry_run(data: dict, as_of: date | None = None) -> DryRun:
     codes = new_codes + [c for c, _m in old_rules.tiers if c not in new_codes]
     low = min(old_rules.min_score, new_rules.min_score)
     high = max(old_rules.max_score, new_rules.max_score)
-    count = max(math.ceil((high - low + 1) / BIN_WIDTH), 1)
-    hist_before, hist_after = defaultdict(int), defaultdict(int)
-    for results, hist in ((before, hist_before), (after, hist_after)):
-        for r in results:
-            hist[min((r.score - low) // BIN_WIDTH, count - 1)] += 1
+    bins_before = score_histogram(Counter((r.score - low) // BIN_WIDTH for r in before).items(),
+                                  low, high)
+    bins_after = score_histogram(Counter((r.score - low) // BIN_WIDTH for r in after).items(),
+                                 low, high)
     pairs = list(zip(before, after))
     return DryRun(
         residents=residents, sample=len(pairs), as_of=day,
         tiers=[(c, names.get(c, c), tier_before[c], tier_after[c]) for c in codes],
-        bins=[(low + i * BIN_WIDTH, min(low + (i + 1) * BIN_WIDTH - 1, high),
-               hist_before[i], hist_after[i]) for i in range(count)],
+        bins=[(lo, hi, b, a) for (lo, hi, b), (_lo, _hi, a) in zip(bins_before, bins_after)],
         raised=sum(1 for b, a in pairs if a.score > b.score),
         lowered=sum(1 for b, a in pairs if a.score < b.score),
         mean_before=_mean(r.score for r in before), mean_after=_mean(r.score for r in after),
