@@ -97,9 +97,13 @@ def _import_models():
 def register_domains():
     """Connect each domain to the lower ones' signals and session kinds (idempotent)."""
     from app import merchants, scoring
+    from app.admin.demo_accounts import make_demo_operator
+    from app.demo.operators import operator_wanted
 
     scoring.register()
     merchants.register()
+    # sibling outer rooms: the demo asks the console for its operators
+    operator_wanted.connect(make_demo_operator)
 
 
 def register_blueprints(app):

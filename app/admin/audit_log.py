@@ -7,34 +7,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.admin import audit_search
 from app.admin.access import AUDIT_READERS, current_operator, role_required
 from app.admin.blueprint import bp
-from app.admin.forms import at_most, strip
+from app.admin.forms import Day, Number, at_most, strip
 from app.core.audit import audit
 from app.core.extensions import db
 from app.residents.access import log_access
 
 MAX_ID = 2**63 - 1
-
-
-class DayField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
-
-
-class NumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Enter a whole number.")) from exc
 
 
 class AuditFilterForm(FlaskForm):
@@ -44,11 +28,11 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Actor"), filters=[strip], validators=[at_most(80)])
     action = StringField(_l("Action"), filters=[strip], validators=[at_most(80)])
     object = StringField(_l("Object"), filters=[strip], validators=[at_most(120)])
-    subject = NumberField(_l("Person (id)"), validators=[Optional(), NumberRange(
+    subject = Number(_l("Person (id)"), validators=[Optional(), NumberRange(
         min=1, max=MAX_ID, message=_l("Enter a person's number."))])
-    since = DayField(_l("From"), validators=[Optional()])
-    until = DayField(_l("To"), validators=[Optional()])
-    before = NumberField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    since = Day(_l("From"), validators=[Optional()])
+    until = Day(_l("To"), validators=[Optional()])
+    before = Number(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:

@@ -1,9 +1,11 @@
 """The console's blueprint: every screen under /admin/, never cached by the browser."""
 from flask import Blueprint
 
+from app.core.crypto import mask_phone
 from app.core.time import CITY_TZ
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.add_app_template_filter(mask_phone, "mask_phone")
 
 
 @bp.app_template_filter("admin_time")

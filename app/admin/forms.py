@@ -1,7 +1,7 @@
 """Shared pieces of the console's forms (Flask-WTF: every form carries its CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import DateField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -15,6 +15,26 @@ def at_most(n):
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class Day(DateField):
+    """A date field whose wrong input reads as the console's other messages."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
+
+
+class Number(IntegerField):
+    """A whole-number field whose wrong input reads as the console's other messages."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Enter a whole number.")) from exc
 
 
 class LoginForm(FlaskForm):
