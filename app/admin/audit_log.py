@@ -30,8 +30,8 @@ class AuditFilterForm(FlaskForm):
     object = StringField(_l("Object"), filters=[strip], validators=[at_most(120)])
     subject = Number(_l("Person (id)"), validators=[Optional(), NumberRange(
         min=1, max=MAX_ID, message=_l("Enter a person's number."))])
-    since = Day(_l("From"), validators=[Optional()])
-    until = Day(_l("To"), validators=[Optional()])
+    since = Day(_l("Start date"), validators=[Optional()])
+    until = Day(_l("End date"), validators=[Optional()])
     before = Number(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def validate_until(self, field):
