@@ -2,6 +2,7 @@
 the merchants that offer each."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
@@ -17,10 +18,10 @@ from app.merchants.services import all_merchants, offering, set_offering
 
 def _form(benefit=None):
     form = BenefitForm(obj=benefit) if benefit is not None else BenefitForm()
-    form.min_tier.choices = [("", _("no tier needed"))] + [
-        (tier.code, f"{tier.name} (≥ {tier.min_score})") for tier in current_scheme().tiers]
-    merchants = all_merchants()
-    form.merchants.choices = [(str(m.id), m.name) for m in merchants]
+    form.min_tier.choices = [SelectChoice("", _("no tier needed"))] + [
+        SelectChoice(tier.code, f"{tier.name} (≥ {tier.min_score})")
+        for tier in current_scheme().tiers]
+    form.merchants.choices = [SelectChoice(str(m.id), m.name) for m in all_merchants()]
     if benefit is not None and request.method == "GET":
         form.merchants.data = [str(m.id) for m in offering(benefit)]
         form.min_tier.data = benefit.min_tier or ""

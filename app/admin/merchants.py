@@ -4,6 +4,7 @@ import secrets
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
@@ -20,7 +21,7 @@ _PASSWORD_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
 
 
 def _benefit_choices():
-    return [(b.code, f"{b.name} ({b.scene})") for b in all_benefits()]
+    return [SelectChoice(b.code, f"{b.name} ({b.scene})") for b in all_benefits()]
 
 
 def _chosen_benefits(codes):

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -44,7 +45,7 @@ class Choices(SelectMultipleField):
     """A multiple choice whose unknown values are refused with a readable message."""
 
     def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices or ()}
+        known = {str(choice.value) for choice in self.choices or ()}
         if any(str(value) not in known for value in self.data or ()):
             raise ValidationError(_l("Choose from the list."))
 
@@ -76,14 +77,15 @@ class StaffForm(FlaskForm):
     name = name_field(_l("Name"), n=60)
     phone = StringField(_l("Mobile number"), filters=[strip], validators=[required(), Regexp(
         PHONE, message=_l("Enter an 11-digit mainland mobile number."))])
-    role = SelectField(_l("Role"), choices=[("clerk", _l("Clerk")), ("manager", _l("Manager"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("clerk", _l("Clerk")),
+                                            SelectChoice("manager", _l("Manager"))])
 
 
 class BenefitForm(FlaskForm):
     code = code_field(_l("Code"))
     name = name_field(_l("Name (Chinese)"))
     name_en = name_field(_l("Name (English)"), n=160)
-    scene = SelectField(_l("Scene"), choices=[(scene, scene) for scene in SCENES])
+    scene = SelectField(_l("Scene"), choices=[SelectChoice(scene) for scene in SCENES])
     description = TextAreaField(_l("Description (Chinese)"), filters=[strip],
                                 validators=[at_most(2000)])
     description_en = TextAreaField(_l("Description (English)"), filters=[strip],
@@ -94,7 +96,8 @@ class BenefitForm(FlaskForm):
     limit_count = Number(_l("Uses allowed"), validators=[Optional(), NumberRange(
         min=1, max=10000, message=_l("Enter a number from 1 to 10000."))])
     limit_period = SelectField(_l("Per"), choices=[
-        ("", _l("no limit")), ("day", _l("day")), ("month", _l("month")), ("year", _l("year"))])
+        SelectChoice("", _l("no limit")), SelectChoice("day", _l("day")),
+        SelectChoice("month", _l("month")), SelectChoice("year", _l("year"))])
     value_text = StringField(_l("Value (Chinese)"), filters=[strip],
                              validators=[VisibleText(), at_most(120)])
     value_text_en = StringField(_l("Value (English)"), filters=[strip],
