@@ -116,10 +116,15 @@ def scheme_publish():
     return redirect(url_for("admin.rescore_progress", job_id=job.id)), 303
 
 
+def _rescore_state(job_id):
+    state = job_state(job_id)
+    return state if state is not None and state["function"] == RESCORE_JOB else None
+
+
 @bp.get("/schemes/rescore/<job_id>")
 @role_required(*READERS)
 def rescore_progress(job_id):
-    state = job_state(job_id)
+    state = _rescore_state(job_id)
     if state is None:
         return render_template("error.html", status=404,
                                message=_("No such rescore: it may have finished long ago.")), 404
@@ -130,7 +135,7 @@ def rescore_progress(job_id):
 @bp.get("/schemes/rescore/<job_id>.json")
 @role_required(*READERS)
 def rescore_state(job_id):
-    state = job_state(job_id)
+    state = _rescore_state(job_id)
     if state is None:
         return error_response(404, "not_found", _("No such rescore."))
     return jsonify(state)

@@ -60,9 +60,12 @@ def get_queue() -> Queue:
     return Queue(QUEUE, connection=connection())
 
 
-def enqueue(func_path: str, *args, timeout: int | None = None, **kwargs) -> Job:
-    """Queue a call of the function at `func_path` for a worker (after the commit it reads)."""
-    return get_queue().enqueue(func_path, args=args, kwargs=kwargs, job_timeout=timeout)
+def enqueue(func_path: str, *args, timeout: int | None = None, result_ttl: int | None = None,
+            **kwargs) -> Job:
+    """Queue a call of the function at `func_path` for a worker (after the commit it reads);
+    its result is kept `result_ttl` seconds (RQ's default when None)."""
+    return get_queue().enqueue(func_path, args=args, kwargs=kwargs, job_timeout=timeout,
+                               result_ttl=result_ttl)
 
 
 def report_progress(done: int, total: int) -> None:
@@ -83,7 +86,8 @@ def job_state(job_id: str) -> dict | None:
     done, total = job.meta.get("done", 0), job.meta.get("total", 0)
     if status == "finished":
         done = total = max(total, 1)
-    return {"status": str(getattr(status, "value", status)), "done": done, "total": total,
+    return {"function": job.func_name, "status": str(getattr(status, "value", status)),
+            "done": done, "total": total,
             "percent": round(100 * done / total) if total else 0,
             "result": job.return_value() if status == "finished" else None}
 

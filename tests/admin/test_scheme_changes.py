@@ -10,6 +10,7 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.scoring.models import Score, ScoreHistory
 from app.catalogue.models import Scheme
+from tests.admin.console_support import english  # noqa: F401 - a fixture
 from tests.admin.scheme_files import DEFAULT, remove, scheme_text, set_value
 
 
@@ -46,13 +47,13 @@ def test_the_default_file_passes_and_fills_optional_fields():
     (lambda t: t.replace('published_on = "2026-01-01"', 'published_on = "soon"'),
      "published_on must be a date"),
 ])
-def test_a_file_with_a_problem_is_refused_naming_it(app, edit, expected):
+def test_a_file_with_a_problem_is_refused_naming_it(english, edit, expected):
     with pytest.raises(SchemeError) as caught:
         parse_scheme(edit(scheme_text("2026.2")))
     assert any(expected in problem for problem in caught.value.problems), caught.value.problems
 
 
-def test_every_problem_of_a_file_is_named_at_once(app):
+def test_every_problem_of_a_file_is_named_at_once(english):
     text = set_value(scheme_text("2026.2"), "record_types", "blood_donation", "dimension", '"x"')
     text = set_value(text, "record_types", "drink_driving", "severity", '"grave"')
     with pytest.raises(SchemeError) as caught:
@@ -110,7 +111,7 @@ def test_a_dry_run_shows_the_change_and_writes_nothing(app, make_resident, count
     assert dict((c, a - b) for c, _n, b, a in result.tiers)["poor"] >= 1
 
 
-def test_reusing_a_published_version_is_refused(app):
+def test_reusing_a_published_version_is_refused(english):
     from app.admin.schemes import check_new_version
 
     with pytest.raises(SchemeError, match="2026.1"):

@@ -10,6 +10,7 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.scoring.models import Score
 from tests.admin.conftest import post
+from tests.admin.console_support import console  # noqa: F401 - a fixture
 from tests.admin.scheme_files import scheme_text
 
 
@@ -20,8 +21,8 @@ def upload(client, text, name="scheme.toml"):
 
 
 @pytest.mark.parametrize("role, status", [("operator", 200), ("auditor", 200), ("reviewer", 403)])
-def test_the_scheme_in_force_is_shown_to_operators_and_auditors(signed_in, role, status):
-    answer = signed_in(role).get("/admin/schemes")
+def test_the_scheme_in_force_is_shown_to_operators_and_auditors(console, role, status):
+    answer = console(role).get("/admin/schemes")
     assert answer.status_code == status
     if status == 200:
         page = answer.get_data(as_text=True)
@@ -37,8 +38,8 @@ def test_a_visitor_is_sent_to_sign_in(client):
 
 @pytest.mark.parametrize("role", ["reviewer", "auditor"])
 @pytest.mark.parametrize("url", ["/admin/schemes/preview", "/admin/schemes/publish"])
-def test_only_an_operator_checks_or_publishes_a_scheme(signed_in, role, url):
-    client = signed_in(role)
+def test_only_an_operator_checks_or_publishes_a_scheme(console, role, url):
+    client = console(role)
     answer = post(client, url, {"source": scheme_text("2026.9")})
     assert answer.status_code == 403
     assert current_scheme().version == "2026.1"
@@ -53,8 +54,8 @@ def test_only_an_operator_checks_or_publishes_a_scheme(signed_in, role, url):
     ("version = \"2026.3\"\n", "scheme.toml", 422, "name is missing"),
     (scheme_text("2026.1"), "scheme.toml", 422, "2026.1 has already been published"),
 ])
-def test_a_bad_upload_gets_a_friendly_refusal(signed_in, body, name, status, message):
-    client = signed_in()
+def test_a_bad_upload_gets_a_friendly_refusal(console, body, name, status, message):
+    client = console()
     if body is None:
         answer = post(client, "/admin/schemes/preview", content_type="multipart/form-data")
     else:
@@ -64,17 +65,17 @@ def test_a_bad_upload_gets_a_friendly_refusal(signed_in, body, name, status, mes
     assert message in page and 'role="alert"' in page
 
 
-def test_publishing_a_file_that_is_not_valid_is_refused(signed_in):
-    client = signed_in()
+def test_publishing_a_file_that_is_not_valid_is_refused(console):
+    client = console()
     answer = post(client, "/admin/schemes/publish", {"source": "[[tiers"})
     assert answer.status_code == 422 and "not valid TOML" in answer.get_data(as_text=True)
     assert post(client, "/admin/schemes/publish", {}).status_code == 400
     assert current_scheme().version == "2026.1"
 
 
-def test_the_check_shows_the_diff_and_the_dry_run_and_writes_nothing(signed_in, make_resident):
+def test_the_check_shows_the_diff_and_the_dry_run_and_writes_nothing(console, make_resident):
     make_resident(records=[("traffic_violation", 10)])
-    client = signed_in()
+    client = console()
     counts = [db.session.scalar(select(func.count()).select_from(m))
               for m in (Scheme, Score, AuditEntry)]
     answer = upload(client, scheme_text("2026.4", points={"traffic_violation": 32},
@@ -90,8 +91,8 @@ def test_the_check_shows_the_diff_and_the_dry_run_and_writes_nothing(signed_in, 
     assert current_scheme().version == "2026.1"
 
 
-def test_an_unknown_rescore_is_a_404_in_the_json_error_shape(signed_in):
-    answer = signed_in("auditor").get("/admin/schemes/rescore/no-such-job.json")
+def test_an_unknown_rescore_is_a_404_in_the_json_error_shape(console):
+    answer = console("auditor").get("/admin/schemes/rescore/no-such-job.json")
     assert answer.status_code == 404
     assert answer.get_json()["error"]["code"] == "not_found"
-    assert signed_in().get("/admin/schemes/rescore/no-such-job").status_code == 404
+    assert console().get("/admin/schemes/rescore/no-such-job").status_code == 404
