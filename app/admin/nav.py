@@ -7,7 +7,7 @@ NAV = [
     ("admin.dashboard", _l("Dashboard")),
     ("admin.departments", _l("Departments")),
     ("admin.merchants", _l("Merchants")),
-    ("admin.benefits", _l("Benefits")),
+    ("admin.benefits", _l("Benefit catalogue")),
     ("admin.schemes", _l("Schemes")),
     ("admin.intake", _l("Bulk intake")),
     ("admin.objections", _l("Objections")),
