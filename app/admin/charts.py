@@ -31,14 +31,12 @@ class Chart:
 
 
 def nice_ceiling(value: float) -> int:
-    """The smallest 1, 2 or 5 × 10ⁿ at or above `value` (1 for nothing)."""
-    if value <= 0:
-        return 1
+    """A round top for the value axis at or above `value`: 1, 2, 4, 6 or 8 × 10ⁿ (at least 4),
+    so that its four grid steps are whole numbers."""
+    if value <= 4:
+        return 4
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return int(step * power) if step * power >= 1 else 1
-    return int(10 * power)
+    return next(int(step * power) for step in (1, 2, 4, 6, 8, 10) if step * power >= value)
 
 
 def bar_chart(categories, series, stacked=False, label_every=1, width=WIDTH,
