@@ -84,8 +84,10 @@ def _import_models():
     from app.core import audit as _audit  # noqa: F401
     from app.core import sessions as _sessions  # noqa: F401
     from app.core import signin_guard as _signin_guard  # noqa: F401
+    from app.core import workdays as _workdays  # noqa: F401
     from app.credit_codes import models as _credit_codes  # noqa: F401
     from app.departments import models as _departments  # noqa: F401
+    from app.governance import models as _governance  # noqa: F401
     from app.merchants import models as _merchants  # noqa: F401
     from app.residents import access as _access  # noqa: F401
     from app.records import models as _records  # noqa: F401
@@ -110,12 +112,13 @@ def register_blueprints(app):
     from app import admin, merchant_web, resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.credit_codes.api import jwks_blp
+    from app.governance.api import blp as objections_api
     from app.records.api import blp as records_api
     from app.verification.api import redemption_blp, verify_blp
     from app.web.assets import bp as assets
     from app.web.views import bp as web
 
-    for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp):
+    for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp, objections_api):
         extensions.api.register_blueprint(blp)
     resident_web.register(app, extensions.api)
     merchant_web.register(app)

@@ -4,14 +4,16 @@
 def register(app):
     from app.admin.commands import admin_group
     from app.catalogue.commands import scheme
+    from app.core.calendar_commands import calendar_group
     from app.core.commands import audit_group
     from app.core.job_commands import jobs_group
     from app.credit_codes.commands import credit_keys
     from app.demo.commands import demo
+    from app.governance.commands import objections, repairs
     from app.records.commands import records
     from app.scoring.commands import scores
     from app.verification.commands import redemptions
 
     for command in (admin_group, scheme, audit_group, jobs_group, demo, records, scores,
-                    credit_keys, redemptions):
+                    credit_keys, redemptions, calendar_group, objections, repairs):
         app.cli.add_command(command)

@@ -4,12 +4,16 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from stdnum.cn import ric
 
+from app.catalogue.services import current_rules
+from app.core.crypto import hash_api_key, new_api_key
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.core.time import city_today
-from app.departments.services import create_department
+from app.departments.services import create_department, find_department
+from app.records.models import CreditRecord
 from app.records.services import ingest
 from app.residents.services import register_resident
 
@@ -27,12 +31,51 @@ def new_phone() -> str:
     return f"15{_rng.randint(0, 10**9 - 1):09d}"
 
 
+def issuer_code(rtype: str) -> str:
+    """The first department the catalogue names as entitled to deliver `rtype`."""
+    rule = current_rules().types.get(rtype)
+    return rule.issuers[0] if rule else "blood_centre"
+
+
+def issuer_for(rtype: str):
+    """The department that delivers `rtype` (made on first use; committed tests share it)."""
+    code = issuer_code(rtype)
+    department = find_department(code)
+    if department is None:
+        department, _key = create_department(code, f"测试部门 {code}")
+    return department
+
+
+def issuer_with_key(rtype: str):
+    """(department, API key) of the department that delivers `rtype`, with a new key."""
+    department = issuer_for(rtype)
+    key = new_api_key("dep")
+    department.api_key_hash = hash_api_key(key)
+    db.session.flush()
+    return department, key
+
+
 @pytest.fixture
 def make_department(app):
-    def make(code=None, name="测试部门"):
+    """make_department(issues="blood_donation") → a department with its key in `plain_key`.
+
+    Department codes are unique and the catalogue names its issuers by code, so a department
+    that must deliver a type is that issuer (made on first use, with a new key); without
+    `issues`, a made-up code issues nothing.
+    """
+
+    def make(code=None, name="测试部门", issues=None):
+        if issues is not None:
+            department, key = issuer_with_key(issues)
+            department.plain_key = key
+            # tests that commit leave records of this department behind: count from here
+            department.records_before = db.session.scalar(
+                select(func.count()).select_from(CreditRecord)
+                .where(CreditRecord.department_id == department.id))
+            return department
         department, key = create_department(code or f"dept_{uuid.uuid4().hex[:8]}", name)
         db.session.flush()
-        department.plain_key = key
+        department.plain_key, department.records_before = key, 0
         return department
 
     return make
@@ -46,9 +89,9 @@ def make_resident(app):
         id_number, phone = new_id_number(), new_phone()
         resident = register_resident(id_number, name, phone, hash_password(password), consent)
         resident.plain_phone, resident.plain_password, resident.plain_id = phone, password, id_number
-        if records:
-            department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "测试部门")
-            ingest(department, [record_payload(id_number, name, t, days) for t, days in records])
+        for rtype, days in records:
+            outcome, = ingest(issuer_for(rtype), [record_payload(id_number, name, rtype, days)])
+            assert outcome.status == "accepted", outcome.errors
         db.session.flush()
         return resident
 
@@ -56,5 +99,7 @@ def make_resident(app):
 
 
 def record_payload(id_number, name, rtype, days_ago=10, **extra):
+    """A record as a department delivers it, with a deciding document's reference."""
     return {"source_id": uuid.uuid4().hex, "id_number": id_number, "name": name, "type": rtype,
-            "occurred_at": (city_today() - timedelta(days=days_ago)).isoformat(), **extra}
+            "occurred_at": (city_today() - timedelta(days=days_ago)).isoformat(),
+            "document_ref": f"郑测决字〔2026〕{_rng.randint(1, 9999)}号", **extra}

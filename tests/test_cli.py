@@ -40,11 +40,12 @@ def import_rows(resident_id):
         ([f"{tag}-1", resident_id, "张三", "blood_donation", day, "", ""], "accepted", None),
         ([f"{tag}-2", bad_id, "李四", "blood_donation", day, "", ""], "rejected", "id_number"),
         ([f"{tag}-3", resident_id, "张三", "no_such_type", day, "", ""], "rejected", "type"),
-        ([f"{tag}-4", resident_id, "张三", "volunteer_hours", day, "", "25"], "accepted", None),
+        # the volunteers' federation delivers volunteering, not the blood centre
+        ([f"{tag}-4", resident_id, "张三", "volunteer_hours", day, "", "25"], "rejected", "type"),
         ([f"{tag}-5", resident_id, "张三", "tax_paid_on_time", "31/12/2025", "", ""], "rejected",
          "occurred_at"),
         ([f"{tag}-6", resident_id, "", "blood_donation", day, "", ""], "rejected", "name"),
-        ([f"{tag}-7", other, "王五", "utility_arrears", day, city_today().isoformat(), ""],
+        ([f"{tag}-7", other, "王五", "blood_donation", day, city_today().isoformat(), ""],
          "accepted", None),
     ]
 
@@ -98,7 +99,7 @@ WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
 def test_records_import_with_error_report_and_idempotent_rerun(app, runner, tmp_path,
                                                                make_department, make_resident,
                                                                kind):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     resident = make_resident()
     rows = import_rows(resident.plain_id)
     path, report = tmp_path / f"records.{kind}", tmp_path / "errors.csv"
@@ -108,7 +109,7 @@ def test_records_import_with_error_report_and_idempotent_rerun(app, runner, tmp_
     result = runner.invoke(args=["records", "import", str(path), "--department", department.code,
                                  "--report", str(report)])
     assert result.exit_code == 0, result.output
-    assert f"accepted 3, duplicates 0, rejected {4 + extra_bad}" in result.output
+    assert f"accepted 2, duplicates 0, rejected {5 + extra_bad}" in result.output
     with open(report, encoding="utf-8") as f:
         lines = list(csv.DictReader(f))
     expected = {(str(numbers[v[0]]), v[0], field) for v, status, field in rows
@@ -118,22 +119,22 @@ def test_records_import_with_error_report_and_idempotent_rerun(app, runner, tmp_
     assert all(r["message"] for r in lines)
     if kind == "jsonl":
         assert {r["row"] for r in lines if not r["source_id"]} == {"8", "9"}
-    count = db.session.scalar(select(func.count()).select_from(CreditRecord)
-                              .where(CreditRecord.department_id == department.id))
-    assert count == 3
+    mine = (CreditRecord.department_id == department.id,
+            CreditRecord.source_id.in_([values[0] for values, _s, _f in rows]))
+    count = db.session.scalar(select(func.count()).select_from(CreditRecord).where(*mine))
+    assert count == 2
     db.session.expire_all()
-    assert db.session.get(Score, resident.person_id).score == 100 + 5 + 2
+    assert db.session.get(Score, resident.person_id).score == 100 + 5
 
     again = runner.invoke(args=["records", "import", str(path), "--department", department.code,
                                 "--report", str(report)])
     assert again.exit_code == 0, again.output
-    assert f"accepted 0, duplicates 3, rejected {4 + extra_bad}" in again.output
-    assert db.session.scalar(select(func.count()).select_from(CreditRecord)
-                             .where(CreditRecord.department_id == department.id)) == 3
+    assert f"accepted 0, duplicates 2, rejected {5 + extra_bad}" in again.output
+    assert db.session.scalar(select(func.count()).select_from(CreditRecord).where(*mine)) == 2
 
 
 def test_import_refuses_unreadable_files(app, runner, tmp_path, make_department):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     odd = tmp_path / "records.txt"
     odd.write_text("hello")
     result = runner.invoke(args=["records", "import", str(odd), "--department", department.code])

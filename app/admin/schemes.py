@@ -14,9 +14,9 @@ from app.catalogue.services import current_scheme, publish_scheme, rules_for, ru
 from app.catalogue.validation import (
     DIMENSION_FIELDS,
     TIER_FIELDS,
-    TYPE_DEFAULTS,
     TYPE_FIELDS,
     SchemeError,
+    type_entry,
 )
 from app.core.audit import audit
 from app.core.extensions import db
@@ -25,7 +25,7 @@ from app.records.models import CreditRecord
 from app.residents.models import Resident
 from app.scoring.engine import Fact, compute
 
-SCHEME_FIELDS = ("name", "name_en", "base", "min_score", "max_score")
+SCHEME_FIELDS = ("name", "name_en", "base", "min_score", "max_score", "commitment_text")
 SAMPLE_SIZE = 1000
 
 
@@ -52,7 +52,8 @@ class SchemeDiff:
 
 def _type_values(entry):
     # files published before optional fields were filled in leave them out or write 0/""
-    values = {k: entry.get(k, TYPE_DEFAULTS.get(k)) for k in TYPE_FIELDS}
+    values = type_entry(entry)
+    values["issuers"] = list(values["issuers"] or [])
     for key, empty in (("severity", ""), ("cap_per_year", 0), ("unit_attribute", ""),
                        ("unit_size", 1), ("state", False), ("description", ""),
                        ("description_en", "")):

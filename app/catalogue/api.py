@@ -15,5 +15,6 @@ class Catalogue(MethodView):
     def get(self):
         """Dimensions, tiers and every record type that can touch a score, with its legal basis."""
         scheme = current_scheme()
-        return {"scheme_version": scheme.version, "dimensions": scheme.dimensions,
+        return {"scheme_version": scheme.version, "commitment_text": scheme.commitment_text,
+                "dimensions": scheme.dimensions,
                 "tiers": scheme.tiers, "record_types": scheme.record_types}

@@ -20,6 +20,8 @@ class Scheme(db.Model):
     base: Mapped[int] = mapped_column(Integer)
     min_score: Mapped[int] = mapped_column(Integer)
     max_score: Mapped[int] = mapped_column(Integer)
+    # the credit commitment (信用承诺) a resident signs when applying for credit repair
+    commitment_text: Mapped[str] = mapped_column(Text, default="")
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     # the published file as loaded, so any past score can be reproduced exactly
     source: Mapped[dict] = mapped_column(JSON)
@@ -88,6 +90,14 @@ class RecordType(db.Model):
     unit_attribute: Mapped[str | None] = mapped_column(String(40))
     unit_size: Mapped[int] = mapped_column(Integer, default=1)
     legal_basis: Mapped[str] = mapped_column(Text)
+    # codes of the departments entitled to deliver this type
+    issuers: Mapped[list] = mapped_column(JSON, default=list)
+    # negative types: days after the behaviour ended until the record is purged
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    # a negative record must carry the deciding document's reference (决定书文号)
+    document_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # days after the behaviour ended from which credit repair may be applied for; None: never
+    repair_after_days: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self):
         return f"<RecordType {self.code}>"

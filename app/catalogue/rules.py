@@ -12,6 +12,10 @@ class TypeRule:
     cap_per_year: int | None = None
     severity: str | None = None
     state: bool = False  # an ongoing state (e.g. on a court list) counts in full until it ends
+    issuers: tuple[str, ...] = ()  # codes of the departments entitled to deliver the type
+    retention_days: int | None = None  # negative types: purged this long after the behaviour ended
+    document_required: bool = False  # must carry the deciding document's reference
+    repair_after_days: int | None = None  # None: not repairable through the centre
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Rules:
     dimensions: tuple[tuple[str, int, int], ...]  # (code, floor, cap) in display order
     tiers: tuple[tuple[str, int], ...]  # (code, min_score), highest first
     types: dict[str, TypeRule]
+    commitment_text: str = ""
 
     @property
     def serious_types(self) -> tuple[str, ...]:

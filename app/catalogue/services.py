@@ -7,7 +7,11 @@ from sqlalchemy import select, update
 
 from app.catalogue.models import Dimension, RecordType, Scheme, Tier
 from app.catalogue.rules import Rules, TypeRule
-from app.catalogue.validation import SchemeError, parse_scheme  # noqa: F401 - re-exported
+from app.catalogue.validation import (  # noqa: F401 - SchemeError re-exported
+    DEFAULT_RETENTION_DAYS,
+    SchemeError,
+    parse_scheme,
+)
 from app.core.cache import TtlCache
 from app.core.extensions import db
 
@@ -27,6 +31,7 @@ def publish_scheme(data: dict, make_current=True) -> Scheme:
             version=data["version"], name=data["name"], name_en=data["name_en"],
             published_on=date.fromisoformat(data["published_on"]), base=data["base"],
             min_score=data["min_score"], max_score=data["max_score"], source=data,
+            commitment_text=data.get("commitment_text", ""),
         )
         db.session.add(scheme)
         db.session.flush()
@@ -43,6 +48,11 @@ def publish_scheme(data: dict, make_current=True) -> Scheme:
                 unit_attribute=t.get("unit_attribute") or None,
                 unit_size=t.get("unit_size") or 1,
                 state=t.get("state", False),
+                issuers=list(t["issuers"]),
+                retention_days=(t.get("retention_days", DEFAULT_RETENTION_DAYS)
+                                if t["polarity"] == "negative" else None),
+                document_required=t.get("document_required", False),
+                repair_after_days=t.get("repair_after_days"),
                 **_pick(t, "code", "name", "name_en", "description", "description_en",
                         "dimension", "polarity", "points", "full_days", "fade_days",
                         "legal_basis"),
@@ -105,9 +115,13 @@ def _rules_from_source(version, scheme_id) -> Rules:
         tiers=tuple((t.code, t.min_score) for t in scheme.tiers),
         types={
             t.code: TypeRule(t.code, t.dimension, t.signed_points, t.full_days, t.fade_days,
-                             t.cap_per_year, t.severity, t.state)
+                             t.cap_per_year, t.severity, t.state, issuers=tuple(t.issuers),
+                             retention_days=t.retention_days,
+                             document_required=t.document_required,
+                             repair_after_days=t.repair_after_days)
             for t in scheme.record_types
         },
+        commitment_text=scheme.commitment_text,
     )
 
 
@@ -126,7 +140,10 @@ def rules_from_data(data: dict) -> Rules:
             t["code"]: TypeRule(
                 t["code"], t["dimension"], t["points"] if t["polarity"] == "positive"
                 else -t["points"], t["full_days"], t["fade_days"], t["cap_per_year"] or None,
-                t["severity"] or None, t["state"])
+                t["severity"] or None, t["state"], issuers=tuple(t["issuers"]),
+                retention_days=t["retention_days"], document_required=t["document_required"],
+                repair_after_days=t["repair_after_days"])
             for t in data["record_types"]
         },
+        commitment_text=data["commitment_text"],
     )

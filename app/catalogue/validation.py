@@ -11,16 +11,19 @@ from flask_babel import gettext as _
 
 POLARITIES = ("positive", "negative")
 SEVERITIES = ("minor", "major", "serious")
-# negative personal records are kept at most five years after the behaviour ended
-NEGATIVE_WINDOW_DAYS = 1825
+# a negative personal record is kept five years after the behaviour ended (郑政文〔2017〕128号
+# 六(七)) unless its type says otherwise
+DEFAULT_RETENTION_DAYS = 1825
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$")
 DIMENSION_FIELDS = ("code", "name", "name_en", "floor", "cap")
 TIER_FIELDS = ("code", "name", "name_en", "min_score")
 TYPE_FIELDS = ("code", "name", "name_en", "description", "description_en", "dimension",
                "polarity", "severity", "points", "full_days", "fade_days", "cap_per_year",
-               "state", "unit_attribute", "unit_size", "legal_basis")
+               "state", "unit_attribute", "unit_size", "legal_basis", "issuers",
+               "document_required", "retention_days", "repair_after_days")
 TYPE_DEFAULTS = {"description": "", "description_en": "", "severity": "", "cap_per_year": 0,
-                 "unit_attribute": "", "unit_size": 1, "state": False}
+                 "unit_attribute": "", "unit_size": 1, "state": False,
+                 "document_required": False, "retention_days": None, "repair_after_days": None}
 
 
 class SchemeError(ValueError):
@@ -81,6 +84,8 @@ def _check_top(data, problems):
     for key in ("name", "name_en"):
         if not _is_text(data.get(key)):
             problems.add(_("%(key)s is missing.", key=key))
+    if not isinstance(data.get("commitment_text", ""), str):
+        problems.add(_("commitment_text must be text."))
     if _day(data.get("published_on")) is None:
         problems.add(_("published_on must be a date such as 2026-07-01."))
     numbers = [data.get(k) for k in ("min_score", "base", "max_score")]
@@ -142,13 +147,10 @@ def _check_type(t, dimensions, problems):
     if _is_int(points) and points <= 0:
         problems.add(_("%(code)s: points must be above 0 (the sign comes from polarity).",
                        code=code))
-    if _is_int(full) and _is_int(fade):
-        if full < 0 or fade < 1:
-            problems.add(_("%(code)s: full_days must be 0 or more and fade_days 1 or more.",
-                           code=code))
-        elif polarity == "negative" and full + fade > NEGATIVE_WINDOW_DAYS:
-            problems.add(_("%(code)s: a negative record may count for at most %(days)d days "
-                           "(full_days + fade_days).", code=code, days=NEGATIVE_WINDOW_DAYS))
+    if _is_int(full) and _is_int(fade) and (full < 0 or fade < 1):
+        problems.add(_("%(code)s: full_days must be 0 or more and fade_days 1 or more.",
+                       code=code))
+    _check_governance(t, problems)
     for key, minimum in (("cap_per_year", 0), ("unit_size", 1)):
         value = t.get(key, TYPE_DEFAULTS[key])
         if not _is_int(value) or value < minimum:
@@ -161,14 +163,48 @@ def _check_type(t, dimensions, problems):
             problems.add(_("%(code)s: %(key)s must be text.", code=code, key=key))
 
 
+def _check_governance(t, problems):
+    """Who may deliver the type, and for negative types how long they are kept and when they
+    may be repaired."""
+    code = t["code"]
+    issuers = t.get("issuers")
+    if not (isinstance(issuers, list) and issuers and all(_is_text(i) for i in issuers)):
+        problems.add(_("%(code)s: issuers must name at least one department code.", code=code))
+    if not isinstance(t.get("document_required", False), bool):
+        problems.add(_("%(code)s: document_required must be true or false.", code=code))
+    if t.get("polarity") != "negative":
+        if "retention_days" in t or "repair_after_days" in t:
+            problems.add(_("%(code)s: only negative types have retention_days and "
+                           "repair_after_days.", code=code))
+        return
+    retention = t.get("retention_days", DEFAULT_RETENTION_DAYS)
+    window = [t.get("full_days"), t.get("fade_days")]
+    if not _is_int(retention) or (all(_is_int(n) for n in window) and retention < sum(window)):
+        problems.add(_("%(code)s: retention_days must cover full_days + fade_days (a record is "
+                       "kept while it counts).", code=code))
+    repair = t.get("repair_after_days")
+    if repair is not None and not (_is_int(repair) and _is_int(retention)
+                                   and 0 <= repair < retention):
+        problems.add(_("%(code)s: repair_after_days must be 0 or more and below retention_days.",
+                       code=code))
+
+
+def type_entry(t) -> dict:
+    """A record type's known fields, optional ones filled in as publishing reads them."""
+    entry = {k: t.get(k, TYPE_DEFAULTS.get(k)) for k in TYPE_FIELDS}
+    if t["polarity"] == "negative" and entry["retention_days"] is None:
+        entry["retention_days"] = DEFAULT_RETENTION_DAYS
+    return entry
+
+
 def _normalised(data) -> dict:
     """The checked scheme's known fields as JSON-ready data, every optional field of a record
     type present (anything else in the file is left out)."""
     return {
         **{k: data[k] for k in ("version", "name", "name_en", "base", "min_score", "max_score")},
+        "commitment_text": data.get("commitment_text", ""),
         "published_on": _day(data["published_on"]).isoformat(),
         "dimensions": [{k: d[k] for k in DIMENSION_FIELDS} for d in data["dimensions"]],
         "tiers": [{k: t[k] for k in TIER_FIELDS} for t in data["tiers"]],
-        "record_types": [{k: t.get(k, TYPE_DEFAULTS.get(k)) for k in TYPE_FIELDS}
-                         for t in data["record_types"]],
+        "record_types": [type_entry(t) for t in data["record_types"]],
     }

@@ -25,18 +25,26 @@ def _cipher(key: str) -> AESGCM:
 
 def encrypt(plaintext: str, context: str) -> bytes:
     """Encrypt `plaintext`, binding it to `context` (the column) so values cannot be swapped."""
-    nonce = os.urandom(12)
-    sealed = _cipher(current_app.config["FIELD_ENCRYPTION_KEY"]).encrypt(
-        nonce, plaintext.encode(), context.encode())
-    return _KEY_VERSION + nonce + sealed
+    return encrypt_bytes(plaintext.encode(), context)
 
 
 def decrypt(blob: bytes, context: str) -> str:
+    return decrypt_bytes(blob, context).decode()
+
+
+def encrypt_bytes(data: bytes, context: str) -> bytes:
+    """Encrypt a file's bytes (e.g. evidence attached to an objection), bound to `context`."""
+    nonce = os.urandom(12)
+    sealed = _cipher(current_app.config["FIELD_ENCRYPTION_KEY"]).encrypt(
+        nonce, data, context.encode())
+    return _KEY_VERSION + nonce + sealed
+
+
+def decrypt_bytes(blob: bytes, context: str) -> bytes:
     if blob[:1] != _KEY_VERSION:
         raise ValueError("unknown key version")
     nonce, sealed = blob[1:13], blob[13:]
-    cipher = _cipher(current_app.config["FIELD_ENCRYPTION_KEY"])
-    return cipher.decrypt(nonce, sealed, context.encode()).decode()
+    return _cipher(current_app.config["FIELD_ENCRYPTION_KEY"]).decrypt(nonce, sealed, context.encode())
 
 
 def blind_index(value: str, context: str) -> str:

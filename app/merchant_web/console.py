@@ -113,19 +113,35 @@ def redemptions():
                            rows=lifecycle.list_for_merchant(staff.merchant))
 
 
+@bp.get("/redemptions/<id:redemption_id>/default")
+@staff_required
+def confirm_default(redemption_id):
+    """Reporting a default is a second step: the resident is told and may object to it."""
+    staff = current_staff()
+    redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
+    return render_template("merchant/default.html", staff=staff, r=redemption)
+
+
 @bp.post("/redemptions/<id:redemption_id>/<any(complete, default, cancel):action>")
 @staff_required
 def report(redemption_id, action):
     staff = current_staff()
     caller = MerchantCaller(staff.merchant, staff, None)
+    if action == "default" and (request.form.get("confirm") != "yes"
+                                or not request.form.get("note", "").strip()):
+        flash(_("Say what went wrong and tick the box to confirm the report."), "error")
+        return redirect(url_for("merchant.confirm_default", redemption_id=redemption_id)), 303
     try:
         redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
+        before = redemption.status
         lifecycle.report(caller, redemption, action, request.form.get("note", "")[:200])
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("merchant.redemptions")), 303
     db.session.commit()
+    if action == "default" and before != "defaulted":
+        lifecycle.tell_resident_of_default(redemption)
     flash({"complete": _("Marked as completed."), "default": _("Reported as not fulfilled."),
            "cancel": _("Cancelled.")}[action], "info")
     return redirect(url_for("merchant.redemptions")), 303

@@ -9,6 +9,9 @@ from app.core.json import loads
 from app.records.services import ingest
 
 BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
+# columns of the record itself, the rest being attributes; all but these two are required
+RECORD_FIELDS = (*BASE_FIELDS, "document_ref")
+OPTIONAL_FIELDS = ("ended_at", "document_ref")
 REPORT_HEADER = ("row", "source_id", "field", "message")
 
 
@@ -87,16 +90,16 @@ def _cell(value):
 def _tabular(rows):
     rows = iter(rows)
     header = [h.strip() for h in next(rows, [])]
-    missing = [f for f in BASE_FIELDS if f != "ended_at" and f not in header]
+    missing = [f for f in RECORD_FIELDS if f not in OPTIONAL_FIELDS and f not in header]
     if missing:
         raise ImportFileError(f"missing columns: {', '.join(missing)}")
     for number, values in enumerate(rows, start=2):
         if not any(v.strip() for v in values):
             continue
         row = dict(zip(header, (v.strip() for v in values)))
-        record = {k: row[k] for k in BASE_FIELDS if row.get(k)}
+        record = {k: row[k] for k in RECORD_FIELDS if row.get(k)}
         # any other column is a type-specific attribute, numeric where it looks numeric
-        record["attributes"] = {k: _number(v) for k, v in row.items() if k not in BASE_FIELDS and v}
+        record["attributes"] = {k: _number(v) for k, v in row.items() if k not in RECORD_FIELDS and v}
         yield number, record
 
 

@@ -33,6 +33,10 @@ class CreditRecord(db.Model):
     units: Mapped[int] = mapped_column(Integer, default=1)
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # the deciding document's reference (决定书文号), required by some negative types
+    document_ref: Mapped[str | None] = mapped_column(String(100))
+    # when credit repair was approved (status then "repaired": the record counts no more)
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,11 @@ class CityDate(ma.fields.Field):
         return None if value is None else value.isoformat()
 
 
+DOCUMENT_REF = [ma.validate.Length(1, 100), NO_CONTROL, visible_text]
+DOCUMENT_REF_HELP = ("The deciding document's reference (决定书文号, e.g. 郑市监罚〔2026〕12号); "
+                     "required where the catalogue type has `document_required`.")
+
+
 class RecordArgs(ma.Schema):
     source_id = ma.fields.String(required=True, validate=[ma.validate.Length(1, 64), NO_CONTROL])
     id_number = ma.fields.String(required=True, validate=[ma.validate.Length(1, 30), NO_CONTROL])
@@ -39,6 +44,8 @@ class RecordArgs(ma.Schema):
     occurred_at = CityDate(required=True, validate=DATE_RANGE)
     ended_at = CityDate(load_default=None, allow_none=True, validate=DATE_RANGE)
     attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, validate=json_value)
+    document_ref = ma.fields.String(load_default=None, allow_none=True, validate=DOCUMENT_REF,
+                                    metadata={"description": DOCUMENT_REF_HELP})
 
 
 _record_args = RecordArgs()
@@ -54,13 +61,14 @@ def load_record(raw: dict) -> dict:
                 or NO_CONTROL.pattern.search(value)):
             return _record_args.load(raw, unknown=ma.EXCLUDE)
     occurred, ended = _plain_date(raw.get("occurred_at")), raw.get("ended_at")
-    attributes = raw.get("attributes", {})
+    attributes, document = raw.get("attributes", {}), raw.get("document_ref")
     if (occurred is None or (ended is not None and (ended := _plain_date(ended)) is None)
-            or has_hidden_characters(raw["name"]) or not _plain_attributes(attributes)):
+            or has_hidden_characters(raw["name"]) or not _plain_attributes(attributes)
+            or document is not None):
         return _record_args.load(raw, unknown=ma.EXCLUDE)
     return {"source_id": raw["source_id"], "id_number": raw["id_number"], "name": raw["name"],
             "type": raw["type"], "occurred_at": occurred, "ended_at": ended,
-            "attributes": dict(attributes)}
+            "attributes": dict(attributes), "document_ref": None}
 
 
 def _plain_attributes(value) -> bool:
@@ -95,6 +103,8 @@ class RecordPatchArgs(ma.Schema):
     occurred_at = CityDate(validate=DATE_RANGE)
     ended_at = CityDate(allow_none=True, validate=DATE_RANGE)
     attributes = ma.fields.Dict(keys=ma.fields.String(), validate=json_value)
+    document_ref = ma.fields.String(allow_none=True, validate=DOCUMENT_REF,
+                                    metadata={"description": DOCUMENT_REF_HELP})
 
 
 class FieldErrorSchema(ma.Schema):
@@ -124,3 +134,4 @@ class RecordSchema(ma.Schema):
     occurred_at = CityDate(attribute="occurred_on")
     ended_at = CityDate(attribute="ended_on")
     attributes = ma.fields.Dict()
+    document_ref = ma.fields.String(allow_none=True)

@@ -14,6 +14,7 @@ from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
 from app.records.models import CreditRecord
+from app.records.retention import governance_errors
 from app.records.schemas import load_record
 from app.records.signals import records_changed
 from app.residents.locks import lock_people
@@ -49,7 +50,7 @@ def ingest(department, raw_records, actor=None):
         source_id = raw.get("source_id") if isinstance(raw, dict) else None
         outcome = Outcome(source_id)
         outcomes.append(outcome)
-        values, outcome.errors = validate(raw, types)
+        values, outcome.errors = validate(raw, types, department.code)
         if outcome.errors:
             continue
         if values["source_id"] in seen:
@@ -86,8 +87,9 @@ def ingest(department, raw_records, actor=None):
     return outcomes
 
 
-def validate(raw, types):
-    """Return (clean values, errors) for one record; errors are [{field, message}]."""
+def validate(raw, types, department_code):
+    """Return (clean values, errors) for one record from a department; errors are
+    [{field, message}]."""
     if not isinstance(raw, dict):
         return None, [{"field": "", "message": _("Each record must be a JSON object.")}]
     try:
@@ -104,6 +106,8 @@ def validate(raw, types):
     if rtype is None:
         errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
     errors += _date_errors(values)
+    if rtype is not None and not errors:
+        errors += governance_errors(rtype, department_code, values)
     if rtype is not None and not errors:
         try:
             values["units"] = units_for(rtype, values["attributes"])
@@ -153,11 +157,12 @@ def _flatten(messages):
 # the whole batch as one array per column: a short statement, parsed once, whatever the batch size
 _INSERT_ARRAYS = text(
     "INSERT INTO credit_records (department_id, source_id, person_id, type_code, occurred_on,"
-    " ended_on, units, attributes, status, created_at, updated_at)"
-    " SELECT :department_id, s, p, t, o, e, u, CAST(a AS json), 'active', :now, :now"
+    " ended_on, units, attributes, document_ref, status, created_at, updated_at)"
+    " SELECT :department_id, s, p, t, o, e, u, CAST(a AS json), d, 'active', :now, :now"
     " FROM unnest(CAST(:sources AS varchar[]), CAST(:persons AS integer[]),"
     " CAST(:types AS varchar[]), CAST(:occurred AS date[]), CAST(:ended AS date[]),"
-    " CAST(:units AS integer[]), CAST(:attributes AS text[])) AS r(s, p, t, o, e, u, a)"
+    " CAST(:units AS integer[]), CAST(:attributes AS text[]), CAST(:documents AS varchar[]))"
+    " AS r(s, p, t, o, e, u, a, d)"
     " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id")
 
 
@@ -175,6 +180,7 @@ def _insert_records(department_id, records) -> dict:
             "ended": [v["ended_at"] and v["ended_at"].isoformat() for _p, v in records],
             "units": [v["units"] for _p, v in records],
             "attributes": [json.dumps(v["attributes"]) for _p, v in records],
+            "documents": [v["document_ref"] for _p, v in records],
         }).all())
     table = CreditRecord.__table__
     statement = (_insert(table)
@@ -183,7 +189,8 @@ def _insert_records(department_id, records) -> dict:
     return dict(db.session.execute(statement, [
         {"department_id": department_id, "source_id": v["source_id"], "person_id": person_id,
          "type_code": v["type"], "occurred_on": v["occurred_at"], "ended_on": v["ended_at"],
-         "units": v["units"], "attributes": v["attributes"], "status": "active"}
+         "units": v["units"], "attributes": v["attributes"], "document_ref": v["document_ref"],
+         "status": "active"}
         for person_id, v in records]).all())
 
 
@@ -234,13 +241,16 @@ def correct(department, source_id, changes: dict) -> CreditRecord:
         raise ApiError(409, "record_not_active", _("Only an active record can be corrected."))
     before = {"type": record.type_code, "occurred_at": record.occurred_on.isoformat(),
               "ended_at": record.ended_on and record.ended_on.isoformat(),
-              "attributes": record.attributes}
+              "attributes": record.attributes, "document_ref": record.document_ref}
     merged = {"occurred_at": changes.get("occurred_at", record.occurred_on),
               "ended_at": changes.get("ended_at", record.ended_on)}
     errors = _date_errors(merged)
+    merged["document_ref"] = changes.get("document_ref", record.document_ref)
     rtype = record_type(current_scheme(), changes.get("type", record.type_code))
     if rtype is None:
         errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
+    elif not errors:
+        errors += governance_errors(rtype, department.code, merged)
     attributes = changes.get("attributes", record.attributes)
     if not errors:
         try:
@@ -251,8 +261,32 @@ def correct(department, source_id, changes: dict) -> CreditRecord:
         raise ApiError(422, "invalid_input", _("Some fields are invalid."), {"errors": errors})
     record.type_code, record.attributes, record.units = rtype.code, attributes, units
     record.occurred_on, record.ended_on = merged["occurred_at"], merged["ended_at"]
+    record.document_ref = merged["document_ref"]
     audit(f"department:{department.code}", "record.corrected", "credit_record", record.id,
           subject_id=record.person_id, data={"before": before, "changes": sorted(changes)})
+    db.session.flush()
+    records_changed.send({record.person_id}, actor="system")
+    return record
+
+
+def mark_repaired(record_id: int, at) -> CreditRecord:
+    """Mark an active record repaired (信用修复 approved) at `at`; it counts no more from now.
+
+    The person is rescored at once. Marking a repaired record again changes nothing; any other
+    record that is no longer active cannot be repaired (409).
+    """
+    record = db.session.get(CreditRecord, record_id)
+    if record is None:
+        raise ApiError(404, "record_not_found", _("There is no such record."))
+    lock_people([record.person_id])
+    db.session.refresh(record)
+    if record.status == "repaired":
+        return record
+    if record.status != "active":
+        raise ApiError(409, "record_not_active", _("Only an active record can be repaired."))
+    record.status, record.repaired_at = "repaired", at
+    audit("system:repairs", "record.repaired", "credit_record", record.id,
+          subject_id=record.person_id, data={"repaired_at": at.isoformat()})
     db.session.flush()
     records_changed.send({record.person_id}, actor="system")
     return record

@@ -8,7 +8,8 @@ def register(app, api):
     """Register the blueprints, the "resident" session kind and the template helpers."""
     from app.core.auth import register_user_kind
     from app.core.extensions import login_manager
-    from app.resident_web import account, pages  # noqa: F401  (routes attach to the blueprint)
+    from app.resident_web import (  # noqa: F401  (routes attach to the blueprints)
+        account, governance_api, governance_pages, pages)
     from app.resident_web.api import blp as me_api
     from app.resident_web.api import code_blp
     from app.resident_web.blueprint import bp

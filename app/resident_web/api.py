@@ -40,7 +40,7 @@ class MyScore(MethodView):
         return score_report(current_resident().person_id)
 
 
-def _resident_key():
+def resident_key():
     return f"resident:{current_user.id}" if current_user.is_authenticated else request.remote_addr
 
 
@@ -53,7 +53,7 @@ def _signed_in():
 
 @code_blp.route("")
 class CreditCode(MethodView):
-    decorators = [limiter.limit("12/minute", key_func=_resident_key)]
+    decorators = [limiter.limit("12/minute", key_func=resident_key)]
 
     @code_blp.response(200, CreditCodeSchema)
     @code_blp.alt_response(401, description="Not signed in as a resident")
@@ -97,7 +97,7 @@ def qr_svg(handle):
 
 
 @code_blp.route("/result", methods=["POST"])
-@limiter.limit("120/minute", key_func=_resident_key)
+@limiter.limit("120/minute", key_func=resident_key)
 @code_blp.arguments(ScanResultArgs)
 @code_blp.response(200, ScanResultSchema)
 @code_blp.alt_response(404, description="Not this resident's code")

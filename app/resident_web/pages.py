@@ -4,11 +4,14 @@ from flask import redirect, render_template, url_for
 from app.core.extensions import db, limiter
 from app.core.time import utcnow
 from app.credit_codes import codes
+from app.governance.objections import open_objection_ids
 from app.resident_web import charts, dashboard
 from app.resident_web.api import qr_svg_url
 from app.resident_web.blueprint import bp, current_resident, resident_required
 from app.resident_web.forms import ActionForm
+from app.resident_web.improve import negative_lines
 from app.scoring.services import serious_record_in_force
+from app.verification.redemptions import pending_defaults
 
 
 @bp.get("/")
@@ -35,8 +38,12 @@ def home():
 def records():
     person_id = current_resident().person_id
     result = dashboard.current_result(person_id)
-    return render_template("resident/records.html", result=result,
-                           rows=dashboard.record_rows(person_id, result))
+    rows = dashboard.record_rows(person_id, result)
+    return render_template("resident/records.html", result=result, rows=rows,
+                           objected=open_objection_ids([r.record.id for r in rows]),
+                           repairable={line.row.record.id for line in negative_lines(rows)
+                                       if line.repair_open and not line.repair_pending},
+                           defaults=pending_defaults(person_id))
 
 
 @bp.get("/score/explained")

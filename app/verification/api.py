@@ -90,8 +90,12 @@ def get_redemption(redemption_id):
 @redemption_blp.alt_response(415, description="Body is not JSON")
 @redemption_blp.alt_response(409, description="The redemption already has another outcome")
 def report_outcome(args, redemption_id, action):
-    """Report the outcome: `complete`, `default` (recorded after the grace period) or `cancel`."""
+    """Report the outcome: `complete`, `default` (needs a `note`; the resident is told and may
+    object; recorded after the grace period) or `cancel`."""
     redemption = lifecycle.for_merchant(g.caller.merchant, redemption_id)
+    before = redemption.status
     lifecycle.report(g.caller, redemption, action, (args or {}).get("note", ""))
     db.session.commit()
+    if action == "default" and before != "defaulted":
+        lifecycle.tell_resident_of_default(redemption)
     return redemption

@@ -1,7 +1,7 @@
 """Redemptions of benefits and replayable verification answers."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.benefits.models import Benefit
@@ -41,6 +41,8 @@ class Redemption(db.Model):
     # id of the credit record this redemption's outcome produced (default or fulfilment)
     record_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # the resident objected to the reported default: it is not recorded until that is decided
+    contested: Mapped[bool] = mapped_column(Boolean, default=False)
 
     benefit: Mapped[Benefit] = relationship()
     merchant: Mapped[Merchant] = relationship()

@@ -3,7 +3,10 @@
 Modelled on WeChat Pay Score service orders: the merchant reports the outcome. A completed use
 adds a small positive record at once; a reported default becomes a negative `merchant_default`
 record only after the grace period (`MERCHANT_DEFAULT_GRACE_DAYS`), and the merchant may still
-complete or cancel it until then.
+complete or cancel it until then. A default needs the merchant's note; the resident is told at once
+and may object during the grace period, which holds the record back (`contested`) until the
+objection is decided: upheld, the default is annulled; rejected or withdrawn, it is recorded as
+soon as its grace period has passed.
 """
 from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
@@ -20,6 +23,8 @@ from app.core.time import CITY_TZ, utcnow
 from app.departments.models import Department
 from app.departments.services import get_or_create_department
 from app.records.services import ingest
+from app.residents.models import Resident
+from app.residents.sms import sms_sender
 from app.verification.models import Redemption
 from app.verification.services import benefit_name
 
@@ -79,6 +84,10 @@ def report(caller, redemption, action, note="") -> Redemption:
     The transition is one conditional UPDATE: of two reports racing on a redemption exactly one
     changes it, and only that one adds records.
     """
+    if action == "default" and not note.strip():
+        raise ApiError(422, "note_required",
+                       _("Say what went wrong: a default needs a note the resident can read."),
+                       {"fields": {"note": [_("Missing data for required field.")]}})
     target, now = _TARGET[action], utcnow()
     values = {"status": target}
     if note:
@@ -109,6 +118,19 @@ def report(caller, redemption, action, note="") -> Redemption:
     return redemption
 
 
+def tell_resident_of_default(redemption) -> None:
+    """Text the resident that a default was reported and how long they have to object; call it
+    after the commit, so no message goes out for a report that was rolled back."""
+    resident = db.session.get(Resident, redemption.resident_id)
+    if resident is None or resident.closed_at is not None:
+        return
+    due = redemption.default_due_at.astimezone(CITY_TZ).date().isoformat()
+    sms_sender().send(resident.phone, _(
+        "%(merchant)s reported that %(benefit)s was not honoured: %(note)s. If this is wrong, "
+        "object on the records page before %(due)s.", merchant=redemption.merchant.name,
+        benefit=benefit_name(redemption.benefit), note=redemption.note, due=due))
+
+
 def _record(redemption, rtype, occurred: datetime):
     benefit, person = redemption.benefit, redemption.person
     payload = {"source_id": f"redemption-{redemption.id}-{rtype}", "id_number": person.id_number,
@@ -132,7 +154,7 @@ def process_defaults(now: datetime | None = None) -> int:
     now = now or utcnow()
     due = list(db.session.scalars(
         select(Redemption).where(Redemption.status == "defaulted", Redemption.record_id.is_(None),
-                                 Redemption.default_due_at <= now)
+                                 Redemption.contested.is_(False), Redemption.default_due_at <= now)
         .order_by(Redemption.id).with_for_update(skip_locked=True)))
     for redemption in due:
         _record(redemption, "merchant_default", redemption.defaulted_at)
@@ -141,3 +163,57 @@ def process_defaults(now: datetime | None = None) -> int:
     db.session.flush()
     return len(due)
 
+
+def contestable_default(person_id: int, redemption_id: int, now: datetime | None = None):
+    """The person's reported default still in its grace period and not yet contested, or None."""
+    redemption = db.session.get(Redemption, redemption_id)
+    now = now or utcnow()
+    if (redemption is None or redemption.person_id != person_id
+            or redemption.status != "defaulted" or redemption.record_id is not None
+            or redemption.contested or redemption.default_due_at <= now):
+        return None
+    return redemption
+
+
+def pending_defaults(person_id: int) -> list[Redemption]:
+    """The person's reported defaults not yet recorded, newest first (the resident's notice)."""
+    return list(db.session.scalars(
+        select(Redemption).where(Redemption.person_id == person_id,
+                                 Redemption.status == "defaulted", Redemption.record_id.is_(None))
+        .options(selectinload(Redemption.benefit), selectinload(Redemption.merchant))
+        .order_by(Redemption.id.desc())))
+
+
+def hold_default(redemption, actor) -> bool:
+    """Hold a default back from becoming a record while an objection runs; False if too late."""
+    held = db.session.execute(
+        update(Redemption).where(Redemption.id == redemption.id, Redemption.status == "defaulted",
+                                 Redemption.record_id.is_(None), Redemption.contested.is_(False),
+                                 Redemption.default_due_at > utcnow())
+        .values(contested=True).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(redemption)
+    if held:
+        audit(actor, "redemption.default_contested", "redemption", redemption.id,
+              subject_id=redemption.person_id)
+    return bool(held)
+
+
+def settle_contested_default(redemption, upheld: bool, actor) -> None:
+    """End the hold: an upheld objection annuls the default, otherwise it is recorded once its
+    grace period has passed (at once if it already has)."""
+    values = {"contested": False}
+    if upheld:
+        values.update(status="cancelled", cancelled_at=utcnow())
+    changed = db.session.execute(
+        update(Redemption).where(Redemption.id == redemption.id, Redemption.contested.is_(True))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(redemption)
+    if not changed:
+        return
+    audit(actor, "redemption.default_annulled" if upheld else "redemption.default_released",
+          "redemption", redemption.id, subject_id=redemption.person_id)
+    if not upheld and redemption.status == "defaulted" and redemption.default_due_at <= utcnow():
+        _record(redemption, "merchant_default", redemption.defaulted_at)
+        audit("system:redemptions", "redemption.default_recorded", "redemption", redemption.id,
+              subject_id=redemption.person_id, data={"record_id": redemption.record_id})
+    db.session.flush()

@@ -16,6 +16,7 @@ points = 2
 full_days = 365
 fade_days = 365
 legal_basis = "《中华人民共和国人民调解法》"
+issuers = ["civilisation_office"]
 '''
 
 

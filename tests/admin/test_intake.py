@@ -22,13 +22,14 @@ def upload(client, department, body, name="records.csv"):
 
 
 def records_of(department):
-    return db.session.scalar(select(func.count()).select_from(CreditRecord)
-                             .where(CreditRecord.department_id == department.id))
+    """Records the department delivered during the test."""
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
+        CreditRecord.department_id == department.id)) - department.records_before
 
 
 @pytest.mark.parametrize("role, status", [("operator", 200), ("auditor", 200), ("reviewer", 403)])
 def test_operators_and_auditors_see_the_intake_screen(console, make_department, role, status):
-    department = make_department()
+    department = make_department(issues="volunteer_hours")
     answer = console(role).get("/admin/intake")
     assert answer.status_code == status
     if status == 200:
@@ -39,7 +40,7 @@ def test_operators_and_auditors_see_the_intake_screen(console, make_department, 
 
 @pytest.mark.parametrize("role", ["reviewer", "auditor"])
 def test_only_an_operator_imports(console, make_department, role):
-    department = make_department()
+    department = make_department(issues="volunteer_hours")
     answer = upload(console(role), department.code, csv_bytes(rows()))
     assert answer.status_code == 403
     assert records_of(department) == 0
@@ -57,7 +58,7 @@ def test_only_an_operator_imports(console, make_department, role):
 ])
 def test_a_file_that_cannot_be_imported_gets_a_friendly_refusal(
         console, make_department, department, body, name, status, message):
-    real = make_department()
+    real = make_department(issues="volunteer_hours")
     answer = upload(console(), department or real.code, body, name)
     assert answer.status_code == status
     page = answer.get_data(as_text=True)
@@ -66,7 +67,7 @@ def test_a_file_that_cannot_be_imported_gets_a_friendly_refusal(
 
 
 def test_a_file_over_the_size_limit_is_refused_kindly(console, make_department, app):
-    department = make_department()
+    department = make_department(issues="volunteer_hours")
     body = csv_bytes(rows()) + b"x" * app.config["MAX_CONTENT_LENGTH"]
     answer = upload(console(), department.code, body)
     assert answer.status_code == 413
@@ -86,7 +87,7 @@ def report_rows(text):
 
 
 def test_the_queued_upload_is_audited(console, make_department):
-    department = make_department()
+    department = make_department(issues="volunteer_hours")
     client = console()
     answer = upload(client, department.code, csv_bytes(rows()))
     assert answer.status_code == 303

@@ -77,7 +77,7 @@ def test_todays_redemptions_and_outcome_reports(app, client, make_merchant, make
     assert db.session.get(Redemption, rid).status == "completed"
     # another merchant's redemption cannot be touched from this console
     client.post(f"/merchant/redemptions/{theirs['redemption_id']}/default",
-                data={"csrf_token": csrf_token(client)})
+                data={"csrf_token": csrf_token(client), "note": "未归还", "confirm": "yes"})
     assert db.session.get(Redemption, theirs["redemption_id"]).status == "granted"
 
 

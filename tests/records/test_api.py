@@ -35,8 +35,8 @@ def post(client, department, records, **kwargs):
 
 
 def record_count(department):
-    return db.session.scalar(select(func.count()).select_from(CreditRecord)
-                             .where(CreditRecord.department_id == department.id))
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
+        CreditRecord.department_id == department.id)) - department.records_before
 
 
 def stored_score(person_id):
@@ -47,7 +47,17 @@ def stored_score(person_id):
 
 @pytest.fixture
 def department(make_department):
-    return make_department()
+    return make_department(issues="blood_donation")
+
+
+@pytest.fixture
+def volunteers(make_department):
+    return make_department(issues="volunteer_hours")
+
+
+@pytest.fixture
+def honours(make_department):
+    return make_department(issues="honour_moral_model")
 
 
 # --- the catalogue --------------------------------------------------------------------------
@@ -89,13 +99,13 @@ def test_results_in_request_order_and_a_bad_record_never_stops_good_ones(client,
     bad_checksum = record_payload(resident.plain_id[:-1] + ("0" if resident.plain_id[-1] != "0"
                                                             else "1"), "张三", "blood_donation")
     unknown_type = record_payload(resident.plain_id, "张三", "no_such_type")
-    future = record_payload(resident.plain_id, "张三", "tax_paid_on_time", days_ago=-3)
-    reversed_dates = record_payload(resident.plain_id, "张三", "utility_arrears", days_ago=10,
+    future = record_payload(resident.plain_id, "张三", "blood_donation", days_ago=-3)
+    reversed_dates = record_payload(resident.plain_id, "张三", "blood_donation", days_ago=10,
                                     ended_at=(city_today() - timedelta(days=20)).isoformat())
     missing = {"source_id": "m-1", "id_number": resident.plain_id, "type": "blood_donation"}
     wrong_types = {"source_id": "w-1", "id_number": 410102, "name": ["张三"], "type": 7,
                    "occurred_at": 20260101, "attributes": "many"}
-    other_good = record_payload(new_id_number(), "王五", "honour_good_samaritan", days_ago=40)
+    other_good = record_payload(new_id_number(), "王五", "blood_donation", days_ago=40)
     records = [good, bad_checksum, unknown_type, 42, future, reversed_dates, missing,
                wrong_types, "text", None, [], other_good]
     response = post(client, department, records)
@@ -138,23 +148,23 @@ def test_a_name_that_does_not_match_the_id_number_is_rejected(client, department
 
 
 @pytest.mark.parametrize("amount", [-1, "ten", True, None, [], 10**12, 1e300, 10_010])
-def test_bad_unit_attributes_are_rejected_per_record(client, department, make_resident, amount):
+def test_bad_unit_attributes_are_rejected_per_record(client, volunteers, make_resident, amount):
     resident = make_resident()
-    good = record_payload(resident.plain_id, "张三", "blood_donation")
+    good = record_payload(resident.plain_id, "张三", "volunteer_hours", attributes={"hours": 12})
     bad = record_payload(resident.plain_id, "张三", "volunteer_hours", attributes={"hours": amount})
-    response = post(client, department, [bad, good])
+    response = post(client, volunteers, [bad, good])
     assert response.status_code == 200
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["rejected", "accepted"]
     assert results[0]["errors"][0]["field"] == "attributes.hours"
 
 
-def test_units_come_from_the_type_attribute(client, department, make_resident):
+def test_units_come_from_the_type_attribute(client, volunteers, make_resident):
     resident = make_resident()
-    response = post(client, department, [record_payload(
+    response = post(client, volunteers, [record_payload(
         resident.plain_id, "张三", "volunteer_hours", attributes={"hours": 47.5})])
     assert response.get_json()["accepted"] == 1
-    record = db.session.scalar(select(CreditRecord).filter_by(department_id=department.id))
+    record = db.session.scalar(select(CreditRecord).filter_by(department_id=volunteers.id))
     assert record.units == 4  # whole blocks of 10 hours
     assert stored_score(resident.person_id) == 104
 
@@ -162,7 +172,7 @@ def test_units_come_from_the_type_attribute(client, department, make_resident):
 def test_redelivery_is_idempotent(client, department, make_resident):
     resident = make_resident()
     records = [record_payload(resident.plain_id, "张三", "blood_donation"),
-               record_payload(resident.plain_id, "张三", "tax_paid_on_time"),
+               record_payload(resident.plain_id, "张三", "blood_donation", days_ago=400),
                record_payload(resident.plain_id, "张三", "no_such_type")]
     first = post(client, department, records).get_json()
     again = post(client, department, records).get_json()
@@ -184,13 +194,13 @@ def test_the_same_source_id_twice_in_one_batch(client, department, make_resident
     assert record_count(department) == 1
 
 
-def test_source_ids_belong_to_their_department(client, make_department, make_resident):
-    first, second = make_department(), make_department()
+def test_source_ids_belong_to_their_department(client, department, honours, make_resident):
     resident = make_resident()
     record = record_payload(resident.plain_id, "张三", "blood_donation")
-    assert post(client, first, [record]).get_json()["accepted"] == 1
-    assert post(client, second, [record]).get_json()["accepted"] == 1
-    assert stored_score(resident.person_id) == 110
+    assert post(client, department, [record]).get_json()["accepted"] == 1
+    record["type"] = "honour_civilised_family"
+    assert post(client, honours, [record]).get_json()["accepted"] == 1
+    assert stored_score(resident.person_id) == 111
 
 
 def test_records_about_unknown_people_create_encrypted_persons(client, department):
@@ -284,11 +294,12 @@ def deliver_one(client, department, resident, rtype="blood_donation", days_ago=1
     return record["source_id"], body["results"][0]["record_id"]
 
 
-def test_delivery_correction_and_revocation_rescore_at_once(client, department, make_resident):
+def test_delivery_correction_and_revocation_rescore_at_once(client, honours, make_resident):
+    department = honours
     resident = make_resident()
     assert stored_score(resident.person_id) is None
-    source_id, record_id = deliver_one(client, department, resident)
-    assert stored_score(resident.person_id) == 105
+    source_id, record_id = deliver_one(client, department, resident, "honour_civilised_family")
+    assert stored_score(resident.person_id) == 106
 
     response = client.patch(f"/api/v1/records/{source_id}", json={"type": "honour_moral_model"},
                             headers=auth(department))
@@ -315,18 +326,18 @@ def test_delivery_correction_and_revocation_rescore_at_once(client, department, 
     assert record_count(department) == 1
 
     # a revoked record cannot be corrected back into force
-    assert_error(client.patch(f"/api/v1/records/{source_id}", json={"type": "blood_donation"},
+    assert_error(client.patch(f"/api/v1/records/{source_id}", json={"type": "honour_moral_model"},
                               headers=auth(department)), 409, "record_not_active")
     # and re-delivering it does not bring it back either
-    body = post(client, department, [{**record_payload(resident.plain_id, "张三", "blood_donation"),
+    body = post(client, department, [{**record_payload(resident.plain_id, "张三", "honour_moral_model"),
                                       "source_id": source_id}]).get_json()
     assert body["results"][0] == {"source_id": source_id, "status": "duplicate",
                                   "record_id": record_id}
     assert stored_score(resident.person_id) == 100
 
 
-def test_another_departments_source_id_is_404(client, make_department, make_resident):
-    owner, other = make_department(), make_department()
+def test_another_departments_source_id_is_404(client, department, honours, make_resident):
+    owner, other = department, honours
     resident = make_resident()
     source_id, _record_id = deliver_one(client, owner, resident)
     assert_error(client.delete(f"/api/v1/records/{source_id}", headers=auth(other)), 404,
@@ -373,7 +384,8 @@ def test_malformed_correction_bodies(client, department, make_resident, raw, con
     assert_error(response, status)
 
 
-def test_volunteer_hours_correction_recomputes_units(client, department, make_resident):
+def test_volunteer_hours_correction_recomputes_units(client, volunteers, make_resident):
+    department = volunteers
     resident = make_resident()
     record = record_payload(resident.plain_id, "张三", "volunteer_hours", attributes={"hours": 20})
     post(client, department, [record])
@@ -388,12 +400,13 @@ def test_volunteer_hours_correction_recomputes_units(client, department, make_re
     assert "attributes.hours" in json.dumps(error["details"])
 
 
-def test_deliveries_revocations_and_corrections_are_audited(client, department, make_resident):
+def test_deliveries_revocations_and_corrections_are_audited(client, honours, make_resident):
     from app.core.audit import AuditEntry
 
+    department = honours
     resident = make_resident()
     start = db.session.scalar(select(func.max(AuditEntry.id))) or 0
-    source_id, record_id = deliver_one(client, department, resident)
+    source_id, record_id = deliver_one(client, department, resident, "honour_civilised_family")
     client.patch(f"/api/v1/records/{source_id}", json={"type": "honour_moral_model"},
                  headers=auth(department))
     client.delete(f"/api/v1/records/{source_id}", headers=auth(department))
@@ -406,12 +419,13 @@ def test_deliveries_revocations_and_corrections_are_audited(client, department, 
     assert accepted.actor == f"department:{department.code}"
     assert accepted.data["record_ids"] == [record_id]
     assert entries[2].object_id == str(record_id) and entries[2].subject_id == resident.person_id
-    assert entries[2].data["before"]["type"] == "blood_donation"
-    assert [e.data["score"] for e in entries if e.action == "score.changed"] == [105, 115, 100]
+    assert entries[2].data["before"]["type"] == "honour_civilised_family"
+    assert [e.data["score"] for e in entries if e.action == "score.changed"] == [106, 115, 100]
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
-def test_non_finite_numbers_are_rejected_per_record(client, department, make_resident, literal):
+def test_non_finite_numbers_are_rejected_per_record(client, volunteers, make_resident, literal):
+    department = volunteers
     resident = make_resident()
     bad = record_payload(resident.plain_id, "张三", "volunteer_hours", attributes={"hours": 0})
     raw = json.dumps({"records": [bad]}).replace('"hours": 0', f'"hours": {literal}')

@@ -13,7 +13,7 @@ from tests.records.test_api import assert_error, auth, deliver_one
 
 @pytest.fixture
 def department(make_department):
-    return make_department()
+    return make_department(issues="blood_donation")
 
 
 def post_raw(client, department, text):
@@ -138,5 +138,5 @@ def test_bad_corrections_are_422_and_change_nothing(client, department, make_res
 
 
 def record_count(department):
-    return db.session.scalar(select(func.count()).select_from(CreditRecord)
-                             .where(CreditRecord.department_id == department.id))
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
+        CreditRecord.department_id == department.id)) - department.records_before

@@ -16,8 +16,8 @@ from tests.factories import new_id_number
 
 
 def stored(department):
-    return db.session.scalar(select(func.count()).select_from(CreditRecord)
-                             .where(CreditRecord.department_id == department.id))
+    return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
+        CreditRecord.department_id == department.id)) - department.records_before
 
 
 def write_rows(path, id_number, amounts):
@@ -39,7 +39,7 @@ def run_import(runner, path, department, *extra):
                                  "1" * 5000, "9" * 17])
 def test_one_bad_number_rejects_its_row_only_and_every_rerun_agrees(app, runner, tmp_path,
                                                                     make_department, bad):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     path = tmp_path / "records.csv"
     write_rows(path, new_id_number(), ["10"] * 4 + [bad] + ["20"] * 5)
     result = run_import(runner, path, department)
@@ -55,7 +55,7 @@ def test_one_bad_number_rejects_its_row_only_and_every_rerun_agrees(app, runner,
 
 
 def test_control_characters_in_a_cell_reject_the_row(app, runner, tmp_path, make_department):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     path = tmp_path / "records.csv"
     write_rows(path, new_id_number(), ["10", "a\x00b", "\x1b[2J", "20"])
     result = run_import(runner, path, department)
@@ -65,7 +65,7 @@ def test_control_characters_in_a_cell_reject_the_row(app, runner, tmp_path, make
 
 def test_json_lines_beyond_the_parsers_limits_are_rejected_rows(app, runner, tmp_path,
                                                                 make_department):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     path = tmp_path / "records.jsonl"
     good = {"source_id": "g-1", "id_number": new_id_number(), "name": "张三",
             "type": "blood_donation", "occurred_at": "2026-01-05"}
@@ -96,7 +96,7 @@ def interrupt_after(rows, stop):
 def test_a_stopped_import_says_what_was_committed_and_a_rerun_resumes(app, runner, tmp_path,
                                                                       make_department,
                                                                       monkeypatch, stop):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     path = tmp_path / "records.csv"
     write_rows(path, new_id_number(), [str(h) for h in range(10, 20)])
 

@@ -2,23 +2,20 @@
 locks afresh: a delivery in the next transaction still keeps other deliveries waiting."""
 import threading
 import time
-import uuid
 
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.departments.models import Department
-from app.departments.services import create_department
 from app.records.services import ingest
 from app.residents.services import register_resident
 from app.scoring.models import Score
 from app.scoring.services import explain
-from tests.factories import new_id_number, new_phone, record_payload
+from tests.factories import issuer_for, new_id_number, new_phone, record_payload
 
 
 def test_the_second_transaction_of_a_session_locks_its_persons_again(live_app):
     id_number = new_id_number()
-    first, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "甲部门")
-    second, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "乙部门")
+    first, second = issuer_for("blood_donation"), issuer_for("honour_moral_model")
     resident = register_resident(id_number, "孙八", new_phone(), hash_password("x"), True)
     person_id, first_id, second_id = resident.person_id, first.id, second.id
     db.session.commit()
@@ -31,7 +28,7 @@ def test_the_second_transaction_of_a_session_locks_its_persons_again(live_app):
                 department = db.session.get(Department, first_id)
                 ingest(department, [record_payload(id_number, "孙八", "blood_donation")])
                 db.session.commit()  # the same session goes on with a new transaction
-                ingest(department, [record_payload(id_number, "孙八", "long_term_residence")])
+                ingest(department, [record_payload(id_number, "孙八", "blood_donation", days_ago=20)])
                 scored.set()
                 time.sleep(0.5)  # the other delivery comes while this one is uncommitted
                 db.session.commit()

@@ -12,9 +12,8 @@ from stdnum.cn import ric
 from app.core import crypto
 from app.core.extensions import db
 from app.core.passwords import hash_password
-from app.departments.services import create_department
 from app.residents.services import find_person, find_resident_by_phone, register_resident
-from tests.factories import new_id_number, new_phone, record_payload
+from tests.factories import issuer_with_key, new_id_number, new_phone, record_payload
 
 
 def unique_name():
@@ -50,14 +49,14 @@ def forms(value: str):
 def test_identifiers_are_never_stored_in_plaintext(live_app):
     id_number, phone, name = new_id_number(), new_phone(), unique_name()
     records_only_id, records_only_name = new_id_number(), unique_name()
-    code = f"dept_{uuid.uuid4().hex[:8]}"
-    _department, key = create_department(code, "测试部门")
+    department, key = issuer_with_key("blood_donation")
+    code = department.code
     register_resident(id_number, name, phone, hash_password("Passw0rd!"), consent=True)
     db.session.commit()
     client = live_app.test_client()
     response = client.post("/api/v1/records", headers={"Authorization": f"Bearer {key}"}, json={
         "records": [record_payload(id_number, name, "blood_donation"),
-                    record_payload(records_only_id, records_only_name, "tax_paid_on_time")]})
+                    record_payload(records_only_id, records_only_name, "blood_donation")]})
     assert response.get_json()["accepted"] == 2
     db.session.remove()
 
@@ -79,7 +78,7 @@ def test_identifiers_are_never_stored_in_plaintext(live_app):
 
 
 def test_lower_case_check_letter_finds_the_same_person(app, make_department, client):
-    department = make_department()
+    department = make_department(issues="blood_donation")
     body = f"410102{random.randint(1984, 2004)}0101{random.randint(0, 999):03d}"
     for _ in range(200):  # find a body whose check character is X
         if ric.calc_check_digit(body + "0") == "X":

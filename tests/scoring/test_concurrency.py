@@ -6,21 +6,18 @@ has committed.
 """
 import threading
 import time
-import uuid
 
 from app.core.extensions import db
 from app.core.passwords import hash_password
-from app.departments.services import create_department
 from app.records.services import ingest
 from app.residents.services import register_resident
 from app.scoring.models import Score
-from tests.factories import new_id_number, new_phone, record_payload
+from tests.factories import issuer_for, new_id_number, new_phone, record_payload
 
 
 def test_concurrent_deliveries_for_one_person_are_both_scored(live_app):
     id_number = new_id_number()
-    first_dept, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "甲部门")
-    second_dept, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "乙部门")
+    first_dept, second_dept = issuer_for("blood_donation"), issuer_for("honour_moral_model")
     resident = register_resident(id_number, "孙八", new_phone(), hash_password("x"), True)
     person_id = resident.person_id
     first_id, second_id = first_dept.id, second_dept.id
@@ -61,7 +58,7 @@ def test_nightly_rescore_does_not_overwrite_a_delivery_made_while_it_runs(live_a
     """A delivery left uncommitted while the nightly rescore starts: the rescore waits for it
     and scores its record, rather than storing a score computed without it afterwards."""
     id_number = new_id_number()
-    department, _k = create_department(f"dept_{uuid.uuid4().hex[:8]}", "丙部门")
+    department = issuer_for("honour_moral_model")
     resident = register_resident(id_number, "周九", new_phone(), hash_password("x"), True)
     person_id = resident.person_id
     db.session.commit()

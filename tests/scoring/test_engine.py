@@ -26,8 +26,12 @@ def rules_from_file(version="2026.1") -> Rules:
             t["code"], t["dimension"],
             t["points"] if t["polarity"] == "positive" else -t["points"],
             t["full_days"], t["fade_days"], t.get("cap_per_year") or None,
-            t.get("severity") or None, t.get("state", False))
+            t.get("severity") or None, t.get("state", False), issuers=tuple(t["issuers"]),
+            retention_days=(t.get("retention_days", 1825) if t["polarity"] == "negative" else None),
+            document_required=t.get("document_required", False),
+            repair_after_days=t.get("repair_after_days"))
             for t in data["record_types"]},
+        commitment_text=data["commitment_text"],
     )
 
 

@@ -124,7 +124,7 @@ def _race(url, key, redemption_id, actions):
     def send(action):
         start.wait()
         return requests.post(f"{url}/api/v1/redemptions/{redemption_id}/{action}", timeout=60,
-                             json={}, headers={"Authorization": f"Bearer {key}"}).status_code
+                             json={"note": "未归还"} if action == "default" else {}, headers={"Authorization": f"Bearer {key}"}).status_code
 
     with ThreadPoolExecutor(max_workers=len(actions)) as pool:
         return dict(zip(actions, pool.map(send, actions)))

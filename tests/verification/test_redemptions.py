@@ -19,6 +19,8 @@ def _grant(client, merchant, resident, benefit=None):
 
 
 def _report(client, merchant, redemption_id, action, **body):
+    if action == "default":
+        body.setdefault("note", "充电宝未归还")
     return client.post(f"/api/v1/redemptions/{redemption_id}/{action}", json=body,
                        headers=bearer(merchant))
 
