@@ -8,8 +8,8 @@ with `access.role_required(...)`; `register` imports them. Templates extend
 from importlib import import_module
 
 # the modules whose views make up the console
-SCREENS = ("signin", "audit_log", "dashboard", "scheme_pages", "intake", "departments",
-           "merchants", "benefits")
+SCREENS = ("signin", "audit_log", "dashboard", "scheme_pages", "intake", "queues",
+           "departments", "merchants", "benefits")
 
 
 def register(app):

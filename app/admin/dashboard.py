@@ -51,6 +51,7 @@ def dashboard_page():
     }
     return render_template(
         "admin/dashboard.html", charts=charts, figures=stats.headline(),
+        queues=stats.queues_due(),
         tier_rows=[(_name(t), n) for _c, t, n in tiers],
         score_rows=[(f"{low}–{high}", n) for low, high, n in bins],
         outcomes=stats.redemption_outcomes(days), runs=stats.last_runs(),

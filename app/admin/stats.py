@@ -14,6 +14,7 @@ from app.core.extensions import db
 from app.core.jobs import connection, get_queue
 from app.core.time import city_today
 from app.departments.models import Department
+from app.governance.models import OPEN_OBJECTION, Objection, Repair
 from app.records.models import CreditRecord
 from app.residents.models import Resident
 from app.scoring.models import Score, ScoreRun
@@ -53,6 +54,27 @@ def headline() -> dict:
         .label("redemptions"),
         select(func.count()).select_from(Benefit).where(Benefit.active.is_(True))
         .scalar_subquery().label("benefits"),
+    )).one()._asdict()
+
+
+def queues_due(today: date | None = None) -> dict:
+    """Open objections (overdue, due in the next three days), disputed defaults among them, and
+    repair applications waiting, in one round trip."""
+    today = today or city_today()
+    soon = today + timedelta(days=3)
+    open_ = Objection.status.in_(OPEN_OBJECTION)
+
+    def objections(*conditions):
+        return select(func.count()).select_from(Objection).where(open_, *conditions)
+
+    return db.session.execute(select(
+        objections().scalar_subquery().label("open"),
+        objections(Objection.verdict_by < today).scalar_subquery().label("overdue"),
+        objections(Objection.verdict_by >= today, Objection.verdict_by <= soon)
+        .scalar_subquery().label("due_soon"),
+        objections(Objection.redemption_id.is_not(None)).scalar_subquery().label("defaults"),
+        select(func.count()).select_from(Repair).where(Repair.status == "submitted")
+        .scalar_subquery().label("repairs"),
     )).one()._asdict()
 
 

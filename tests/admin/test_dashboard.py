@@ -30,7 +30,7 @@ def _bars(page, chart):
 
 
 def _figure(page, name):
-    return int(re.search(rf'id="figure-{name}">(\d+)<', page).group(1))
+    return int(re.search(rf'id="figure-{name}"[^>]*>(\d+)<', page).group(1))
 
 
 def test_the_charts_count_what_happened(signed_in, make_resident, make_merchant, make_department):
@@ -76,3 +76,26 @@ def test_the_dashboard_costs_the_same_queries_however_many_residents(
     with count_queries() as more:
         assert client.get("/admin/dashboard").status_code == 200
     assert more.count == few.count <= 16
+
+
+def test_the_dashboard_counts_the_objections_and_repairs_due(signed_in, make_resident):
+    from datetime import timedelta
+
+    from app.core.time import city_today
+    from app.governance.objections import file_objection
+    from app.governance.repairs import file_repair
+    from app.records.models import CreditRecord
+    from sqlalchemy import select
+
+    client = signed_in("reviewer")
+    before = client.get("/admin/dashboard").get_data(as_text=True)
+    resident = make_resident(records=[("traffic_violation", 10), ("fare_evasion", 120)])
+    records = {r.type_code: r for r in db.session.scalars(
+        select(CreditRecord).filter_by(person_id=resident.person_id))}
+    late = file_objection(resident, "有误", record_id=records["traffic_violation"].id)
+    late.verdict_by = city_today() - timedelta(days=1)
+    file_repair(resident, records["fare_evasion"].id, "已纠正", True)
+    db.session.flush()
+    page = client.get("/admin/dashboard").get_data(as_text=True)
+    for figure, more in (("objections", 1), ("overdue", 1), ("repairs", 1), ("disputed", 0)):
+        assert _figure(page, figure) == _figure(before, figure) + more, figure
