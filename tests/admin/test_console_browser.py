@@ -13,12 +13,25 @@ import pyotp
 import pytest
 from playwright.sync_api import sync_playwright
 
+from app.core.extensions import db
+from app.governance.models import Repair
+from app.governance.repairs import file_repair
+from app.records.models import CreditRecord
+from tests.admin.console_support import restore_default_scheme  # noqa: F401 - a fixture
+from tests.admin.scheme_files import scheme_text
 from tests.browser_support import VIEWPORTS, check_screen, launch, screenshot
+from tests.jobs.conftest import run_worker  # noqa: F401 - a fixture
 from tests.verification_support import new_credit_code
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def app(live_app):
+    """The factory fixtures' app, committing for real: the server and the worker read it."""
+    return live_app
 
 
 @pytest.fixture
@@ -126,7 +139,49 @@ def audit_log_shows(page, live_server, actions):
     check_screen(page, "admin-audit-log-1280")
 
 
-def test_an_operator_brings_a_merchant_live_and_its_staff_serves_a_resident(live_server, demo):
+def publish_scheme_change(page, live_server, tmp_path, run_worker):
+    """Upload a scheme raising the cost of a traffic violation, check its diff and dry run,
+    publish it, and watch the rescore job (run by a worker) reach the end."""
+    version = f"w{uuid.uuid4().hex[:8]}"
+    path = tmp_path / f"{version}.toml"
+    path.write_text(scheme_text(version, points={"traffic_violation": 32}), encoding="utf-8")
+    page.goto(f"{live_server}/admin/schemes")
+    page.set_input_files("#scheme-file", str(path))
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#dry-run")
+    assert "traffic_violation" in page.inner_text("#diff-types")
+    page.click("#publish button[type=submit]")
+    page.wait_for_selector("#job-bar")
+    run_worker()
+    page.wait_for_selector("#job-outcome")
+    assert page.get_attribute("#job-bar", "value") == "100"
+    check_screen(page, "admin-walk-rescore-1280")
+    return version
+
+
+def repair_waiting(make_resident):
+    """A resident's application to repair a fare evasion of four months ago."""
+    resident = make_resident(records=[("fare_evasion", 120)])
+    record = db.session.scalar(db.select(CreditRecord).filter_by(person_id=resident.person_id))
+    repair = file_repair(resident, record.id, "已补缴票款并参加文明乘车培训", True)
+    db.session.commit()
+    return repair.id, record.id
+
+
+def reviewer_approves_repair(page, live_server, repair_id):
+    page.goto(f"{live_server}/admin/repairs")
+    page.click(f"tr[data-repair='{repair_id}'] a")
+    page.wait_for_selector("#decide")
+    page.check("input[name=decision][value=approve]")
+    page.fill("#reason", "已纠正失信行为，材料齐全")
+    check_screen(page, "admin-walk-repair-1280")
+    page.click("#decide button[type=submit]")
+    page.wait_for_selector(f"#repairs-decided tr[data-repair='{repair_id}']")
+
+
+def test_an_operator_brings_a_merchant_live_and_its_staff_serves_a_resident(
+        live_server, demo, tmp_path, make_resident, run_worker,  # noqa: F811
+        restore_default_scheme):  # noqa: F811
     resident = next(r for r in demo["residents"] if r["profile"] == "model")
     benefit_code = f"study_{uuid.uuid4().hex[:6]}"
     with sync_playwright() as p:
@@ -138,11 +193,18 @@ def test_an_operator_brings_a_merchant_live_and_its_staff_serves_a_resident(live
         numeric_code = residents_numeric_code(browser, live_server, resident)
         assert staff_verifies(browser, live_server, staff, benefit_code, numeric_code
                               ) == "免押金 ¥50 — 请直接出借，无需押金"
-        # the next steps of the walk: publish a scheme change and watch the rescore finish,
-        # then decide a repair application (console pages for schemes and repairs)
-        audit_log_shows(console, live_server,
-                        ["benefit.created", "merchant.created", "merchant.staff_added"])
+        version = publish_scheme_change(console, live_server, tmp_path, run_worker)
+        audit_log_shows(console, live_server, ["benefit.created", "merchant.created",
+                                               "merchant.staff_added", "scheme.published"])
+        assert version in console.inner_text("#audit-entries")
+        repair_id, record_id = repair_waiting(make_resident)
+        reviewer = desktop_page(browser)
+        sign_in_with_totp(reviewer, live_server, admin_of(demo, "reviewer"))
+        reviewer_approves_repair(reviewer, live_server, repair_id)
         browser.close()
+    db.session.expire_all()
+    assert db.session.get(Repair, repair_id).status == "approved"
+    assert db.session.get(CreditRecord, record_id).status == "repaired"
 
 
 def test_an_auditor_reads_the_console_but_finds_no_form_to_change_it(live_server, demo):

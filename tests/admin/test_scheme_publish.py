@@ -5,12 +5,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from app.catalogue.services import current_scheme, load_default_scheme
+from app.catalogue.services import current_scheme
 from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.scoring.models import Score
-from app.scoring.services import rescore_all
 from tests.admin.conftest import post, sign_in_as
+from tests.admin.console_support import restore_default_scheme  # noqa: F401 - a fixture
 from tests.admin.scheme_files import scheme_text
 from tests.jobs.conftest import run_worker  # noqa: F401 - a fixture
 
@@ -19,16 +19,6 @@ from tests.jobs.conftest import run_worker  # noqa: F401 - a fixture
 def app(live_app):
     """The factory fixtures' app, committing for real."""
     return live_app
-
-
-@pytest.fixture
-def restore_default_scheme(app):
-    """Put the default scheme back in force, and every score with it, after the test."""
-    yield
-    db.session.rollback()
-    load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
-    db.session.commit()
-    rescore_all(full=True)
 
 
 def test_publishing_rescores_everyone_in_a_job_with_its_progress(
