@@ -89,6 +89,7 @@ def _import_models():
     from app.departments import models as _departments  # noqa: F401
     from app.governance import models as _governance  # noqa: F401
     from app.merchants import models as _merchants  # noqa: F401
+    from app.partners import models as _partners  # noqa: F401
     from app.residents import access as _access  # noqa: F401
     from app.records import models as _records  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
@@ -98,18 +99,19 @@ def _import_models():
 
 def register_domains():
     """Connect each domain to the lower ones' signals and session kinds (idempotent)."""
-    from app import merchants, scoring
+    from app import merchants, partners, scoring
     from app.admin.demo_accounts import make_demo_operator
     from app.demo.operators import operator_wanted
 
     scoring.register()
     merchants.register()
+    partners.connect()
     # sibling outer rooms: the demo asks the console for its operators
     operator_wanted.connect(make_demo_operator)
 
 
 def register_blueprints(app):
-    from app import admin, merchant_web, resident_web
+    from app import admin, merchant_web, partners, resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.credit_codes.api import jwks_blp
     from app.governance.api import blp as objections_api
@@ -120,6 +122,7 @@ def register_blueprints(app):
 
     for blp in (catalogue_api, records_api, jwks_blp, verify_blp, redemption_blp, objections_api):
         extensions.api.register_blueprint(blp)
+    partners.register(app, extensions.api)
     resident_web.register(app, extensions.api)
     merchant_web.register(app)
     admin.register(app)

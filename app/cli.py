@@ -10,10 +10,11 @@ def register(app):
     from app.credit_codes.commands import credit_keys
     from app.demo.commands import demo
     from app.governance.commands import objections, repairs
+    from app.partners.commands import partners
     from app.records.commands import records
     from app.scoring.commands import scores
     from app.verification.commands import redemptions
 
     for command in (admin_group, scheme, audit_group, jobs_group, demo, records, scores,
-                    credit_keys, redemptions, calendar_group, objections, repairs):
+                    credit_keys, redemptions, calendar_group, objections, repairs, partners):
         app.cli.add_command(command)

@@ -64,8 +64,9 @@ def bar_chart(categories, series, stacked=False, label_every=1, width=WIDTH,
             if stacked:
                 stack += h
             if value:
-                chart.bars.append({"x": round(x, 1), "y": round(y, 1), "w": round(max(bar_w - 1, 1), 1),
-                                   "h": round(h, 1), "css": PALETTE[k % len(PALETTE)],
+                chart.bars.append({"x": round(x, 1), "y": round(y, 1),
+                                   "w": round(max(bar_w - 1, 1), 1), "h": round(h, 1),
+                                   "css": PALETTE[k % len(PALETTE)],
                                    "title": f"{category} · {s.name}: {value}"})
         if i % label_every == 0:
             chart.labels.append({"x": round(LEFT + i * slot + slot / 2, 1), "label": category})

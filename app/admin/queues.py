@@ -33,7 +33,7 @@ REASON_MAX = 500
 @bp.context_processor
 def status_labels():
     objection = {"submitted": _("Submitted"), "forwarded": _("With the department"),
-                 "upheld": _("Upheld"), "rejected": _("Rejected"), "withdrawn": _("Withdrawn")}
+                 "upheld": _("Upheld"), "rejected": _("Not upheld"), "withdrawn": _("Withdrawn")}
     repair = {"submitted": _("Waiting"), "approved": _("Approved"), "refused": _("Refused")}
     return {"objection_status": lambda code: objection.get(code, code),
             "repair_status": lambda code: repair.get(code, code)}
@@ -127,7 +127,7 @@ def objection_decide(objection_id):
     db.session.commit()
     objection_services.tell_resident_of_verdict(objection)
     flash(_("Objection %(id)d: %(verdict)s.", id=objection.id,
-            verdict=_("upheld") if verdict == "upheld" else _("rejected")), "info")
+            verdict=_("upheld") if verdict == "upheld" else _("not upheld")), "info")
     return redirect(url_for("admin.objections")), 303
 
 

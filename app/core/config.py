@@ -46,6 +46,9 @@ def load_config(instance_path, overrides=None):
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # /api/docs: Swagger UI from static/vendor/swagger-ui (see its VERSION), never a CDN
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         # X-RateLimit-* on every answer costs two more Redis round trips per request; a 429
         # still says when to retry (`core.errors`)
         "RATELIMIT_HEADERS_ENABLED": False,

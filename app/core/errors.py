@@ -30,9 +30,10 @@ CODES = {
 class ApiError(Exception):
     """Raise from a service or view to answer with a specific code and status."""
 
-    def __init__(self, status, code, message, details=None):
+    def __init__(self, status, code, message, details=None, headers=None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or {}
+        self.headers = headers or {}  # e.g. WWW-Authenticate on a 401
 
 
 def wants_json():
@@ -105,8 +106,9 @@ def _retry_after(status, headers):
 
 def handle_api_error(error):
     if not wants_json():
-        return render_template("error.html", status=error.status, message=error.message), error.status
-    return error_response(error.status, error.code, error.message, error.details)
+        return (render_template("error.html", status=error.status, message=error.message),
+                error.status, error.headers)
+    return error_response(error.status, error.code, error.message, error.details, error.headers)
 
 
 def handle_unexpected(error):

@@ -11,6 +11,13 @@ from app.core.json import JsonLimitError, loads
 from app.core.validation import MAX_DEPTH, RowIdConverter, holds_control
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# endpoints that authenticate the caller by its own credentials in the body, never by a cookie
+# (the OAuth token and revocation endpoints), registered by the rooms that serve them
+_CSRF_EXEMPT_PATHS: set[str] = set()
+
+
+def exempt_from_csrf(*paths):
+    _CSRF_EXEMPT_PATHS.update(paths)
 
 
 def require_json_body():
@@ -49,7 +56,7 @@ def protect_from_csrf():
     merchant's or department's system needs no token; an Authorization header beside a session
     cookie excuses nothing.
     """
-    if request.method not in UNSAFE:
+    if request.method not in UNSAFE or request.path in _CSRF_EXEMPT_PATHS:
         return
     if request.path.startswith("/api/") and not current_user.is_authenticated:
         return

@@ -20,6 +20,7 @@ from app.demo import benefits as demo_benefits
 from app.demo import people
 from app.demo.history import backfill_history
 from app.demo.operators import demo_operators
+from app.demo.partners import demo_partners
 from app.demo.records import history
 from app.departments.models import Department
 from app.departments.services import create_department
@@ -66,6 +67,7 @@ def demo(residents):
     person_ids, identities = _residents(residents, password, creds)
     _records(identities)
     creds["merchants"] = _merchants(previous)
+    creds["partners"] = demo_partners(previous.get("partners", []))
     db.session.commit()
     rescore_all()
     backfill_history(person_ids, months=12)
@@ -194,3 +196,5 @@ def _print(creds, path):
     for a in creds["admins"]:
         click.echo(f"  operator         {a['username']} / {a['password']} ({a['role']}), TOTP secret {a['totp_secret']}")
     click.echo("  operators' console /admin/login (password and a code from the TOTP secret)")
+    for p in creds["partners"]:
+        click.echo(f"  partner          {p['name']}: client_id {p['client_id']}, secret {p['client_secret']}")

@@ -7,6 +7,7 @@ from app.core.extensions import db, limiter
 from app.departments.services import authenticated_department
 from app.records import services
 from app.records.schemas import BatchResultSchema, RecordBatchArgs, RecordPatchArgs, RecordSchema
+from app.residents.access import PURPOSE_RECORD, WHAT_RECORD, log_access
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records",
                 description="Departments deliver, correct and revoke public credit records.")
@@ -51,8 +52,12 @@ class DepartmentRecord(MethodView):
     @blp.alt_response(404, description="No record of this department has that source id")
     @blp.alt_response(429, description="Too many requests from this department")
     def get(self, source_id):
-        """Read back one of this department's records."""
-        return services.department_record(g.department, source_id)
+        """Read back one of this department's records; the person sees the read in their access
+        log."""
+        record = services.department_record(g.department, source_id)
+        log_access(record.person_id, "department", g.department.name, WHAT_RECORD, PURPOSE_RECORD)
+        db.session.commit()
+        return record
 
     @blp.arguments(RecordPatchArgs)
     @blp.response(200, RecordSchema)

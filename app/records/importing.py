@@ -47,9 +47,9 @@ def count_rows(path) -> int:
 
 
 def import_rows(department, rows, actor, report, totals, progress=None, batch_size=1000):
-    """Import a batch file's `read_rows`, committing each batch (a re-run resumes: rows taken count as
-    duplicates); write every error of a rejected row to `report` (a csv writer), count the
-    outcomes in `totals` as it goes, call `progress(rows)` after each batch."""
+    """Import a batch file's `read_rows`, committing each batch (a re-run resumes: rows taken
+    count as duplicates); write every error of a rejected row to `report` (a csv writer),
+    count the outcomes in `totals` as it goes, call `progress(rows)` after each batch."""
     for chunk in batches(rows, batch_size):
         outcomes = ingest(department, [r for _n, r in chunk], actor=actor)
         db.session.commit()

@@ -9,10 +9,11 @@ def register(app, api):
     from app.core.auth import register_user_kind
     from app.core.extensions import login_manager
     from app.resident_web import (  # noqa: F401  (routes attach to the blueprints)
-        account, governance_api, governance_pages, pages)
+        access_log, account, consents, governance_api, governance_pages, pages)
     from app.resident_web.api import blp as me_api
     from app.resident_web.api import code_blp
     from app.resident_web.blueprint import bp
+    from app.resident_web.consents_api import blp as consents_api
     from app.resident_web.labels import register as register_labels
     from app.residents.services import open_account
 
@@ -21,5 +22,6 @@ def register(app, api):
     login_manager.login_message = None
     api.register_blueprint(me_api)
     api.register_blueprint(code_blp)
+    api.register_blueprint(consents_api)
     app.register_blueprint(bp)
     register_labels(app)

@@ -57,6 +57,7 @@ class CreditCode(MethodView):
 
     @code_blp.response(200, CreditCodeSchema)
     @code_blp.alt_response(401, description="Not signed in as a resident")
+    @code_blp.alt_response(429, description="Too many codes asked for in a minute")
     def post(self):
         """Issue a fresh 60-second credit code; the QR image at `qr_svg_url` encodes `token`,
         and `numeric_code` stands for the same single-use code."""
@@ -101,6 +102,7 @@ def qr_svg(handle):
 @code_blp.arguments(ScanResultArgs)
 @code_blp.response(200, ScanResultSchema)
 @code_blp.alt_response(404, description="Not this resident's code")
+@code_blp.alt_response(429, description="Polling too fast")
 def scan_result(args):
     """Poll after showing the code: `pending` until a merchant scans it, then the decision.
 

@@ -1,4 +1,4 @@
-"""Serialising the resident's own score and credit code (`/api/v1/me/...`)."""
+"""Serialising the resident's own score, credit code and access log (`/api/v1/me/...`)."""
 import marshmallow as ma
 
 from app.resident_web.labels import loc
@@ -56,3 +56,21 @@ class ScanResultSchema(ma.Schema):
     merchant = ma.fields.String(allow_none=True)
     at = ma.fields.String(allow_none=True)
     expires_at = ma.fields.DateTime()
+
+
+
+class AccessWhoSchema(ma.Schema):
+    kind = ma.fields.String(required=True, metadata={
+        "enum": ["partner", "merchant", "operator", "department"]})
+    name = ma.fields.String(required=True, metadata={"example": "城市商业银行 信易贷"})
+
+
+class AccessEntrySchema(ma.Schema):
+    at = ma.fields.DateTime(required=True)
+    who = ma.fields.Nested(AccessWhoSchema, required=True)
+    what = ma.fields.String(required=True, metadata={"example": "您的信用分和等级"})
+    purpose = ma.fields.String(required=True, metadata={"example": "信易贷贷款申请"})
+
+
+class AccessLogSchema(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(AccessEntrySchema), required=True)

@@ -2,10 +2,12 @@
 
 Partners, merchant verifications, operators and department answers each log one entry through
 `log_access` in the same transaction as the read; residents see them on their access-log page and
-at `GET /api/v1/me/access-log`.
+at `GET /api/v1/me/access-log`. `what` and `purpose` are stored as written (English message ids
+such as the ones below, or a partner's own stated purpose) and shown translated by `shown`.
 """
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,6 +16,22 @@ from app.core.extensions import db
 from app.core.time import utcnow
 
 WHO_KINDS = ("partner", "merchant", "operator", "department")
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is stored as is and translated when shown."""
+    return message
+
+
+# what was read: the readers' usual reads in plain language
+WHAT_VERIFICATION = N_("Your credit code, and whether you qualify for the benefit asked for")
+WHAT_RECORD = N_("A record the department delivered about you")
+WHAT_SCORE = N_("Your credit score and tier")
+WHAT_REPORT = N_("Your explained credit report: dimensions, reasons and negative records")
+WHAT_ELIGIBILITY = N_("Whether you qualify for a benefit")
+# and why
+PURPOSE_VERIFICATION = N_("Granting a benefit at the counter")
+PURPOSE_RECORD = N_("The department checking a record it delivered")
 
 
 class AccessEntry(db.Model):
@@ -38,6 +56,11 @@ def log_access(person_id: int, who_kind: str, who_name: str, what: str, purpose:
         raise ValueError(f"unknown kind of reader: {who_kind}")
     db.session.add(AccessEntry(person_id=person_id, who_kind=who_kind, who_name=who_name[:200],
                                what=what[:200], purpose=purpose[:200]))
+
+
+def shown(text: str) -> str:
+    """A stored `what` or `purpose` in the reader's language (free text stays as written)."""
+    return gettext(text) if text else text
 
 
 def access_log(person_id: int, limit: int = 200) -> list[AccessEntry]:

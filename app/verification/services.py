@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, delete, func, select, text
 
 from app.benefits.eligibility import VALIDITY_REASONS, eligibility
 from app.catalogue.services import current_rules
-from app.core.audit import audit
 from app.core.crypto import mask_name
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
@@ -29,6 +28,7 @@ from app.records.read import serious_in_force
 from app.residents.read import account_subject
 from app.scoring.services import explain, stored_score_of
 from app.verification.models import Redemption
+from app.verification.trail import record_decision
 
 REASONS = ("expired", "already_used", "invalid", "not_eligible", "not_offered", "limit_reached")
 _PERSON_LOCK = 7_240_100  # advisory-lock namespace: one verification per person at a time
@@ -54,7 +54,7 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
     The hot path of the platform, so it is written for few round trips: the benefit and whether
     this merchant offers it come from a short-lived cache, then one query for the resident (with
     their score, serious records and whether the token was already redeemed), one insert and
-    the audit entry.
+    the audit entry, which carries the resident's access-log entry along (`trail`).
     """
     found = offer(caller.merchant.id, benefit_code)
     if found is None:
@@ -94,9 +94,8 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
     if reason:
         return _deny(caller, decision, benefit, reason)
     body.update(decision="granted", redemption_id=redemption_id)
-    audit(caller.actor, "verification.granted", "redemption", redemption_id,
-          subject_id=subject.person_id,
-          data={"merchant_id": caller.merchant.id, "benefit": benefit.code})
+    record_decision(caller, "verification.granted", "redemption", redemption_id,
+                    subject.person_id, {"merchant_id": caller.merchant.id, "benefit": benefit.code})
     # nothing to publish live: the resident's page reads a grant from the database
     # (`redemptions.result_for_token`), so a grant costs no Redis round trip
     return decision
@@ -104,9 +103,9 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
 
 def _deny(caller, decision, benefit, reason):
     decision.body["reason"] = reason
-    audit(caller.actor, "verification.denied", "credit_code", decision.token_id,
-          subject_id=decision.person_id,
-          data={"merchant_id": caller.merchant.id, "benefit": benefit.code, "reason": reason})
+    record_decision(caller, "verification.denied", "credit_code", decision.token_id,
+                    decision.person_id,
+                    {"merchant_id": caller.merchant.id, "benefit": benefit.code, "reason": reason})
     decision.live = _live_body(caller, decision.body)
     return decision
 

@@ -4,14 +4,14 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.schemes import diff_schemes, dry_run
+from app.catalogue.models import Scheme
 from app.catalogue.services import current_scheme, parse_scheme
 from app.catalogue.validation import SchemeError
 from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.scoring.models import Score, ScoreHistory
-from app.catalogue.models import Scheme
 from tests.admin.console_support import english  # noqa: F401 - a fixture
-from tests.admin.scheme_files import DEFAULT, remove, scheme_text, set_value
+from tests.admin.scheme_files import DEFAULT, scheme_text, set_value
 
 
 def test_the_default_file_passes_and_fills_optional_fields():

@@ -9,7 +9,7 @@ from tests.resident_support import page_token, sign_in
 from tests.verification_support import login, new_credit_code
 
 PAGES = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account",
-         "/account/password", "/api/v1/me/score"]
+         "/access-log", "/account/password", "/api/v1/me/score", "/api/v1/me/access-log"]
 
 
 @pytest.fixture
