@@ -9,7 +9,7 @@ from importlib import import_module
 
 # the modules whose views make up the console
 SCREENS = ("signin", "audit_log", "dashboard", "scheme_pages", "intake", "queues",
-           "departments", "merchants", "benefits")
+           "departments", "merchants", "benefits", "partners")
 
 
 def register(app):
