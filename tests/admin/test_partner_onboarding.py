@@ -141,9 +141,10 @@ def test_an_auditor_reads_partners_without_a_form(app, operator_client, signed_i
     partner = make_partner(operator_client)
     post(operator_client, f"/admin/partners/{partner.id}/clients", client_form())
     auditor = signed_in("auditor")
-    for url in ("/admin/partners", f"/admin/partners/{partner.id}"):
+    for url, shown in (("/admin/partners", partner.name),
+                       (f"/admin/partners/{partner.id}", partner.clients[0].client_id)):
         page = auditor.get(url)
         assert page.status_code == 200
         html = page.get_data(as_text=True)
-        assert partner.name in html and partner.clients[0].client_id in html or url.endswith("s")
+        assert shown in html
         assert set(re.findall(r'<form method="post" action="([^"]*)"', html)) == {"/admin/logout"}
