@@ -6,17 +6,23 @@ from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
 from app.admin.onboarding_forms import DepartmentForm
 from app.admin.writes import unless_taken
+from app.catalogue.services import current_scheme, types_by_issuer
 from app.core.audit import audit
 from app.core.extensions import db
 from app.departments import services
 from app.departments.models import Department
 
 
+def _list(form, status=200):
+    scheme = current_scheme()
+    return render_template("admin/departments.html", departments=services.all_departments(),
+                           form=form, scheme=scheme, issued=types_by_issuer(scheme)), status
+
+
 @bp.get("/departments")
 @role_required(*READERS)
 def departments():
-    return render_template("admin/departments.html", departments=services.all_departments(),
-                           form=DepartmentForm())
+    return _list(DepartmentForm())
 
 
 @bp.post("/departments")
@@ -24,13 +30,11 @@ def departments():
 def create_department():
     form = DepartmentForm()
     if not form.validate_on_submit():
-        return render_template("admin/departments.html", form=form,
-                               departments=services.all_departments()), 422
+        return _list(form, 422)
     made = unless_taken(lambda: services.create_department(form.code.data, form.name.data))
     if made is None:
         form.code.errors.append(_("A department with this code exists already."))
-        return render_template("admin/departments.html", form=form,
-                               departments=services.all_departments()), 409
+        return _list(form, 409)
     department, api_key = made
     audit(current_operator().actor, "department.created", "department", department.id,
           data={"code": department.code, "name": department.name})

@@ -93,6 +93,15 @@ def record_types(scheme: Scheme) -> dict[str, RecordType]:
     return {t.code: t for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme.id))}
 
 
+def types_by_issuer(scheme: Scheme) -> dict[str, list[RecordType]]:
+    """{department code: the scheme's record types it is entitled to deliver}."""
+    issued = {}
+    for record_type in sorted(record_types(scheme).values(), key=lambda t: t.id):
+        for code in record_type.issuers:
+            issued.setdefault(code, []).append(record_type)
+    return issued
+
+
 def record_type(scheme: Scheme, code: str) -> RecordType | None:
     return db.session.scalar(select(RecordType).filter_by(scheme_id=scheme.id, code=code))
 

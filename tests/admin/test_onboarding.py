@@ -278,3 +278,19 @@ def test_an_auditor_sees_the_onboarding_screens_without_their_forms(app, signed_
             assert "<fieldset disabled>" in html and html.count('type="submit"') == 1
             actions.discard(url)
         assert actions == {"/admin/logout"}, url
+
+
+def test_the_department_list_names_the_record_types_each_issues(app, signed_in,
+                                                                make_department):
+    from app.catalogue.services import current_scheme, types_by_issuer
+    from app.departments.services import get_or_create_department
+
+    issued = types_by_issuer(current_scheme())
+    code = sorted(issued)[0]
+    get_or_create_department(code, "发证部门")
+    newcomer = make_department()
+    page = signed_in("auditor").get("/admin/departments").get_data(as_text=True)
+    row = page[page.index(f"<code>{code}</code>"):].split("</tr>")[0]
+    assert all(t.name in row for t in issued[code])
+    row = page[page.index(f"<code>{newcomer.code}</code>"):].split("</tr>")[0]
+    assert "尚不能报送" in row
