@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import redis
 from rq import Worker
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Date, func, literal_column, select
 
 from app.benefits.models import Benefit
 from app.admin.charts import BIN_WIDTH, score_histogram
@@ -27,12 +27,8 @@ VERIFICATION_ACTIONS = ("verification.granted", "verification.denied")
 def city_day(column):
     """SQL: the city's calendar day of a UTC timestamp column (China keeps UTC+8 all year)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Shanghai", column))
-    return func.date(column, literal_column("'+8 hours'"))
-
-
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
+        return func.date(func.timezone("Asia/Shanghai", column), type_=Date)
+    return func.date(column, literal_column("'+8 hours'"), type_=Date)
 
 
 def last_days(today: date | None = None, days=DAYS) -> list[date]:
@@ -50,7 +46,7 @@ def headline() -> dict:
         select(func.count()).select_from(CreditRecord).where(CreditRecord.status == "active")
         .scalar_subquery().label("records"),
         select(func.count()).select_from(Redemption).where(
-            city_day(Redemption.granted_at) >= since.isoformat()).scalar_subquery()
+            city_day(Redemption.granted_at) >= since).scalar_subquery()
         .label("redemptions"),
         select(func.count()).select_from(Benefit).where(Benefit.active.is_(True))
         .scalar_subquery().label("benefits"),
@@ -100,7 +96,7 @@ def records_per_department(days: list[date]) -> list[tuple[str, list[int]]]:
     rows = db.session.execute(
         select(Department.name, day, func.count())
         .join(Department, Department.id == CreditRecord.department_id)
-        .where(day >= days[0].isoformat())
+        .where(day >= days[0])
         .group_by(Department.name, day)).all()
     return _per_day(rows, days)
 
@@ -110,7 +106,7 @@ def verifications_per_day(days: list[date]) -> list[tuple[str, list[int]]]:
     day = city_day(AuditEntry.at)
     rows = db.session.execute(
         select(AuditEntry.action, day, func.count())
-        .where(AuditEntry.action.in_(VERIFICATION_ACTIONS), day >= days[0].isoformat())
+        .where(AuditEntry.action.in_(VERIFICATION_ACTIONS), day >= days[0])
         .group_by(AuditEntry.action, day)).all()
     counted = dict(_per_day(rows, days))
     return [(action, counted.get(action, [0] * len(days))) for action in VERIFICATION_ACTIONS]
@@ -122,7 +118,7 @@ def redemptions_per_scene(days: list[date]) -> list[tuple[str, list[int]]]:
     rows = db.session.execute(
         select(Benefit.scene, day, func.count())
         .join(Benefit, Benefit.id == Redemption.benefit_id)
-        .where(day >= days[0].isoformat())
+        .where(day >= days[0])
         .group_by(Benefit.scene, day)).all()
     return _per_day(rows, days)
 
@@ -133,7 +129,7 @@ def redemption_outcomes(days: list[date]) -> list[tuple[str, dict]]:
     rows = db.session.execute(
         select(Benefit.scene, Redemption.status, func.count())
         .join(Benefit, Benefit.id == Redemption.benefit_id)
-        .where(day >= days[0].isoformat())
+        .where(day >= days[0])
         .group_by(Benefit.scene, Redemption.status).order_by(Benefit.scene)).all()
     out = {}
     for scene, status, n in rows:
@@ -146,7 +142,7 @@ def _per_day(rows, days) -> list[tuple[str, list[int]]]:
     index = {d: i for i, d in enumerate(days)}
     series = {}
     for key, day, n in rows:
-        position = index.get(_day(day))
+        position = index.get(day)
         if position is not None:
             series.setdefault(key, [0] * len(days))[position] += n
     return sorted(series.items(), key=lambda item: -sum(item[1]))
