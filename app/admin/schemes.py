@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.admin.charts import BIN_WIDTH, score_histogram
 from app.catalogue.models import Scheme
@@ -172,10 +172,17 @@ def check_new_version(data: dict) -> None:
 
 def publish(data: dict, actor: str) -> Scheme:
     """Make a checked scheme file the scheme in force (the caller commits, then queues the
-    full rescore); every published version stays stored so old scores can be reproduced."""
+    full rescore); every published version stays stored so old scores can be reproduced.
+
+    The scheme in force is locked first, so of two publishings at once the second waits for the
+    first, then sees its version (refused if the same) and retires it: one is ever in force.
+    """
+    # an UPDATE changing nothing: PostgreSQL locks the row in force, SQLite the database
+    db.session.execute(update(Scheme).where(Scheme.is_current.is_(True)).values(is_current=True)
+                       .execution_options(synchronize_session=False))
+    previous = current_scheme()  # read after the wait: the one a publishing just put in force
     check_new_version(data)
-    previous = current_scheme().version
     scheme = publish_scheme(data)
     audit(actor, "scheme.published", "scheme", scheme.version,
-          data={"previous": previous, "record_types": len(data["record_types"])})
+          data={"previous": previous.version, "record_types": len(data["record_types"])})
     return scheme
