@@ -16,6 +16,7 @@ from app.admin.blueprint import bp
 from app.admin.forms import Day, Number, at_most, strip
 from app.core.audit import audit
 from app.core.extensions import db
+from app.core.http import safe_next
 from app.residents.access import log_access
 
 MAX_ID = 2**63 - 1
@@ -81,4 +82,5 @@ def verify_audit_chain():
     else:
         flash(_("The audit chain is BROKEN at entry %(entry)d (after %(checked)d good entries).",
                 entry=result.broken_at, checked=result.checked), "error")
-    return redirect(url_for("admin.audit_log")), 303
+    back = safe_next(request.form.get("back"), url_for("admin.audit_log"))
+    return redirect(back if back.startswith("/admin/audit") else url_for("admin.audit_log")), 303

@@ -1,4 +1,6 @@
 """The console's blueprint: every screen under /admin/, never cached by the browser."""
+import json
+
 from flask import Blueprint
 
 from app.core.crypto import mask_phone
@@ -18,6 +20,12 @@ def admin_time(value):
 def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.app_template_filter("admin_json")
+def admin_json(value):
+    """JSON as people read it: Chinese as itself, not as \\u escapes (the template escapes it)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @bp.context_processor

@@ -120,3 +120,17 @@ def test_the_button_names_the_first_altered_entry(app, auditor):
 
 def test_the_button_needs_the_csrf_token(app, auditor):
     assert auditor.post("/admin/audit/verify").status_code == 400
+
+
+def test_the_check_returns_to_the_filtered_page_and_nowhere_else(app, auditor):
+    kept = post(auditor, "/admin/audit/verify", {"back": "/admin/audit?actor=operator"})
+    assert kept.headers["Location"] == "/admin/audit?actor=operator"
+    for elsewhere in ("https://evil.example/", "//evil.example", "/admin/merchants"):
+        answer = post(auditor, "/admin/audit/verify", {"back": elsewhere})
+        assert answer.headers["Location"] == "/admin/audit"
+
+
+def test_details_show_chinese_as_written(app, auditor):
+    audit("test:zh", "thing.named", "thing", 1, data={"name": "绿城书店"})
+    page = auditor.get("/admin/audit?actor=test:zh").get_data(as_text=True)
+    assert "绿城书店" in page and "\\u" not in page
