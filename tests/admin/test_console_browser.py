@@ -3,23 +3,32 @@ data: an operator signs in with the demo TOTP secret, brings a merchant live wit
 a staff account, and that staff member verifies a demo resident's credit code.
 
 The walk is one test made of named steps, so later parts of the console add their steps to it
-(publishing a scheme change and watching the rescore, deciding a repair application)."""
+(publishing a scheme change and watching the rescore, deciding a repair application).
+
+The demo's departments, merchants and partners have fixed codes that other tests' data may
+take, so the demo is loaded into a database of its own, served by its own server and worker."""
 import json
+import os
 import re
+import threading
 import uuid
 from pathlib import Path
 
 import pyotp
 import pytest
+from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
+from app import create_app
 from app.core.extensions import db
+from app.core.redis import get_redis
 from app.governance.models import Repair
 from app.governance.repairs import file_repair
 from app.records.models import CreditRecord
-from tests.admin.console_support import restore_default_scheme  # noqa: F401 - a fixture
 from tests.admin.scheme_files import scheme_text
 from tests.browser_support import VIEWPORTS, check_screen, launch, screenshot
+from tests.conftest import TEST_CONFIG, _postgres_database
 from tests.jobs.conftest import run_worker  # noqa: F401 - a fixture
 from tests.verification_support import new_credit_code
 
@@ -28,18 +37,51 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture
-def app(live_app):
-    """The factory fixtures' app, committing for real: the server and the worker read it."""
-    return live_app
+@pytest.fixture(scope="module")
+def demo_app(base_app, tmp_path_factory):
+    """An app on a new database (same backend, same Redis) with the demo loaded as `make run`
+    loads it."""
+    instance = tmp_path_factory.mktemp("demo-instance")
+    if os.environ.get("DATABASE_URL"):
+        url, drop = _postgres_database()
+    else:
+        url, drop = f"sqlite:///{instance / 'demo.db'}", lambda: None
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                      "REDIS_URL": base_app.config["REDIS_URL"]}, instance_path=str(instance))
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo", "--residents", "8"])
+        assert result.exit_code == 0, result.output
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    drop()
 
 
 @pytest.fixture
-def demo(live_app):
-    """The demo data, loaded as `make run` does; its credentials file as a dict."""
-    result = live_app.test_cli_runner().invoke(args=["demo", "--residents", "8"])
-    assert result.exit_code == 0, result.output
-    return json.loads((Path(live_app.instance_path) / "demo-credentials.json").read_text())
+def app(demo_app):
+    """The factory fixtures' and the worker's app: the demo's, committing for real."""
+    with demo_app.app_context():
+        get_redis().flushdb()  # the queue starts empty, as the shared app's tests expect
+        yield demo_app
+        db.session.remove()
+
+
+@pytest.fixture
+def live_server(app):
+    """The demo's app served on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def demo(app):
+    """The demo's credentials file, as a dict."""
+    return json.loads((Path(app.instance_path) / "demo-credentials.json").read_text())
 
 
 def admin_of(demo, role):
@@ -180,8 +222,7 @@ def reviewer_approves_repair(page, live_server, repair_id):
 
 
 def test_an_operator_brings_a_merchant_live_and_its_staff_serves_a_resident(
-        live_server, demo, tmp_path, make_resident, run_worker,  # noqa: F811
-        restore_default_scheme):  # noqa: F811
+        live_server, demo, tmp_path, make_resident, run_worker):  # noqa: F811
     resident = next(r for r in demo["residents"] if r["profile"] == "model")
     benefit_code = f"study_{uuid.uuid4().hex[:6]}"
     with sync_playwright() as p:
