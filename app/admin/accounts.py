@@ -42,11 +42,12 @@ def find_operator(username: str) -> Operator | None:
 
 def create_operator(username: str, password: str, role: str, totp_secret: str | None = None,
                     enrolled: bool = False) -> Operator:
-    """Create an operator with a new TOTP secret (or the given one) not yet enrolled."""
+    """Create an operator with a new TOTP secret (or the given one), enrolled only if told."""
     if role not in ROLES:
         raise ValueError(f"unknown role: {role}")
-    operator = Operator(username=normalise_username(username), password_hash=hash_password(password),
-                        role=role, totp_secret=totp_secret or pyotp.random_base32(),
+    operator = Operator(username=normalise_username(username),
+                        password_hash=hash_password(password), role=role,
+                        totp_secret=totp_secret or pyotp.random_base32(),
                         totp_enrolled_at=utcnow() if enrolled else None)
     db.session.add(operator)
     db.session.flush()

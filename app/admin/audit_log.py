@@ -52,7 +52,8 @@ def audit_log():
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         return render_template("admin/audit_log.html", form=form, entries=[], next_args=None,
-                               newest_args=None, subject=None, unsealed=audit_search.unsealed_count()), 422
+                               newest_args=None, subject=None,
+                               unsealed=audit_search.unsealed_count()), 422
     entries, next_before = audit_search.page(_filter_of(form), form.before.data)
     subject = form.subject.data
     if subject is not None and entries:

@@ -131,7 +131,8 @@ class BenefitForm(FlaskForm):
             "description_en": self.description_en.data or "",
             "min_tier": self.min_tier.data or None, "min_score": self.min_score.data,
             "limit_count": self.limit_count.data, "limit_period": self.limit_period.data or None,
-            "value_text": self.value_text.data or "", "value_text_en": self.value_text_en.data or "",
+            "value_text": self.value_text.data or "",
+            "value_text_en": self.value_text_en.data or "",
             "deposit_free": bool(self.deposit_free.data), "valid_from": self.valid_from.data,
             "valid_until": self.valid_until.data, "active": bool(self.active.data),
         }
