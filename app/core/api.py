@@ -55,8 +55,6 @@ _BODY_ERRORS = {400: "Body is not JSON, or nests too deeply", 413: "Body larger 
                 415: "Body is not JSON"}
 _CREDENTIAL_ERRORS = {401: "No or bad credentials"}
 _COOKIE_ERRORS = {403: "No CSRF token (send X-CSRFToken)"}
-
-
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
@@ -93,7 +91,7 @@ _PARTNER_ERROR_EXAMPLES = {
 }
 
 
-class SecurityPlugin(BasePlugin):
+class ContractPlugin(BasePlugin):
     """Declare the security schemes, give every operation the credential its path takes, and
     list the error answers every operation of its kind may give."""
 
@@ -158,7 +156,7 @@ class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def __init__(self, app=None, *, spec_kwargs=None, config_prefix=""):
-        spec_kwargs = {"extra_plugins": [SecurityPlugin()], **(spec_kwargs or {})}
+        spec_kwargs = {"extra_plugins": [ContractPlugin()], **(spec_kwargs or {})}
         super().__init__(app, spec_kwargs=spec_kwargs, config_prefix=config_prefix)
 
     def _register_error_handlers(self):

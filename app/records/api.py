@@ -3,6 +3,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.core.audit import audit
 from app.core.extensions import db, limiter
 from app.departments.services import authenticated_department
 from app.records import services
@@ -52,10 +53,12 @@ class DepartmentRecord(MethodView):
     @blp.alt_response(404, description="No record of this department has that source id")
     @blp.alt_response(429, description="Too many requests from this department")
     def get(self, source_id):
-        """Read back one of this department's records; the person sees the read in their access
-        log."""
+        """Read back one of this department's records; the read is audited and the person sees
+        it in their access log."""
         record = services.department_record(g.department, source_id)
         log_access(record.person_id, "department", g.department.name, WHAT_RECORD, PURPOSE_RECORD)
+        audit(f"department:{g.department.code}", "record.read", "credit_record", record.id,
+              subject_id=record.person_id)
         db.session.commit()
         return record
 

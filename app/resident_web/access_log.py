@@ -30,7 +30,8 @@ class MyAccessLog(MethodView):
     @blp.response(200, AccessLogSchema)
     @blp.alt_response(401, description="Not signed in as a resident")
     def get(self):
-        """Who read my data (partners, merchants, operators, departments), newest first."""
+        """Who read my data (partners, merchants, operators, departments): the newest 200
+        reads, newest first, `what` and `purpose` in plain words."""
         return {"entries": entries(current_resident().person_id)}
 
 

@@ -2,7 +2,9 @@
 person read, and each resident sees only their own entries, on the page and in the API."""
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
 
+from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.residents.access import (
@@ -71,6 +73,9 @@ def test_a_department_reading_back_a_record_is_logged_for_its_person(
     assert access_log(alice.person_id) == []  # delivering is not reading
 
     assert client.get(f"/api/v1/records/{payload['source_id']}", headers=headers).status_code == 200
+    audited = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.subject_id == alice.person_id, AuditEntry.action == "record.read")).all()
+    assert [a.actor for a in audited] == [f"department:{department.code}"]
     [entry] = _api_entries(app, alice)
     assert entry["who"] == {"kind": "department", "name": "市税务局"}
     assert entry["what"] == "该部门报送的一条关于您的信用记录"
