@@ -37,6 +37,7 @@ from server import ROOT, bench_env, start_gunicorn, stop
 sys.path.insert(0, str(ROOT))
 
 BATCH = 1000
+DOCUMENT_REF = "郑测决字〔2026〕1号"  # some types need their deciding document's reference
 FRESH_DEPARTMENTS = 8  # the records API allows 120 requests a minute per department
 
 
@@ -71,7 +72,7 @@ def seed(env, args, rng):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.catalogue.services import current_scheme, load_default_scheme
+    from app.catalogue.services import SCHEMES_DIR, current_scheme, publish_scheme, read_scheme_file
     from app.core.extensions import db
     from app.departments.services import create_department
     from app.residents.services import register_resident
@@ -80,10 +81,16 @@ def seed(env, args, rng):
     app = create_app(instance_path=env["BENCH_INSTANCE"])
     with app.app_context():
         upgrade()
-        load_default_scheme(app.config["DEFAULT_SCHEME_VERSION"])
+        codes = ["cli", "copy"] + [f"api{i}" for i in range(args.clients)] + \
+            [f"fresh{i}" for i in range(FRESH_DEPARTMENTS)]
+        # the default scheme, with the benchmark's departments among the issuers of every type
+        data = read_scheme_file(SCHEMES_DIR / f"{app.config['DEFAULT_SCHEME_VERSION']}.toml")
+        data["version"] += "-bench"
+        for t in data["record_types"]:
+            t["issuers"] = [*t["issuers"], *codes]
+        publish_scheme(data)
         keys = {}
-        for code in ["cli", "copy"] + [f"api{i}" for i in range(args.clients)] + \
-                [f"fresh{i}" for i in range(FRESH_DEPARTMENTS)]:
+        for code in codes:
             department, keys[code] = create_department(code, f"bench {code}")
             keys[f"{code}_id"] = department.id
         scheme = current_scheme()
@@ -117,7 +124,7 @@ def make_rows(args, plain, rng):
 
 def payload(prefix, rows, start):
     return [{"source_id": f"{prefix}-{start + i}", "id_number": id_number, "name": "测试",
-             "type": rtype, "occurred_at": occurred}
+             "type": rtype, "occurred_at": occurred, "document_ref": DOCUMENT_REF}
             for i, (id_number, rtype, occurred) in enumerate(rows)]
 
 
@@ -215,9 +222,9 @@ def cli_phase(env, workdir, rows):
     path = workdir / "records.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["source_id", "id_number", "name", "type", "occurred_at"])
+        writer.writerow(["source_id", "id_number", "name", "type", "occurred_at", "document_ref"])
         for i, (id_number, rtype, occurred) in enumerate(rows):
-            writer.writerow([f"cli-{i}", id_number, "测试", rtype, occurred])
+            writer.writerow([f"cli-{i}", id_number, "测试", rtype, occurred, DOCUMENT_REF])
     started = time.perf_counter()
     result = subprocess.run(
         [str(ROOT / ".venv/bin/flask"), "records", "import", str(path), "--department", "cli"],
@@ -239,10 +246,11 @@ def copy_phase(url, keys, rows):
         started = time.perf_counter()
         with conn.cursor().copy(
                 "COPY credit_records (department_id, source_id, person_id, type_code, occurred_on,"
-                " units, attributes, status, created_at, updated_at) FROM STDIN") as copy:
+                " units, attributes, document_ref, status, created_at, updated_at) FROM STDIN"
+        ) as copy:
             for i, (_id_number, rtype, occurred) in enumerate(rows):
                 copy.write_row((department, f"copy-{i}", persons[i], rtype, occurred, 1, "{}",
-                                "active", stamp, stamp))
+                                DOCUMENT_REF, "active", stamp, stamp))
         conn.commit()
         return time.perf_counter() - started, len(rows)
 

@@ -68,7 +68,9 @@ class VerificationClient:
     def complete(self, redemption_id, note=""):
         return self._request("POST", f"/api/v1/redemptions/{int(redemption_id)}/complete", json={"note": note})
 
-    def default(self, redemption_id, note=""):
+    def default(self, redemption_id, note):
+        """Report that the resident did not honour the benefit; `note` (what went wrong) is
+        required: the resident is told, reads it and may object during the grace period."""
         return self._request("POST", f"/api/v1/redemptions/{int(redemption_id)}/default", json={"note": note})
 
     def cancel(self, redemption_id, note=""):

@@ -5,7 +5,15 @@ committed ones their place in the chain (`seq`), oldest id first, with `prev_has
 Commit order therefore does not matter, and only sealers wait for each other. Sealing runs as a
 scheduled job every minute (app.core.audit_jobs), in `flask audit seal` and before
 `flask audit verify`, never inside a request. The database triggers refuse any delete and any
-change to an entry but sealing it, once.
+change to an entry but sealing it, once, and redacting it, once.
+
+Redaction. Personal data must not outlive its retention, even in the audit log, so an entry's
+link in the chain covers a hash of its personal part (`subject_id` and `data`, kept in
+`content_hash`) rather than that part itself. `redact()` blanks the personal part of sealed
+entries (subject NULL, data `{}`) and sets `redacted_at`; the chain still verifies from the
+stored `content_hash`, so a redaction can erase what an entry said but never change it. Every
+redaction is itself appended as an `audit.redacted` entry naming the entries and the reason,
+and `verify_chain` treats a redacted entry that no such entry accounts for as broken.
 """
 import hashlib
 import json
@@ -30,6 +38,7 @@ from app.core.extensions import db
 from app.core.time import utcnow
 
 GENESIS = "0" * 64
+REDACTED_ACTION = "audit.redacted"  # the entry recording a redaction (see `redact`)
 _CHAIN_LOCK = 7_240_001  # PostgreSQL advisory lock id serialising sealers
 
 
@@ -53,32 +62,45 @@ class AuditEntry(db.Model):
     seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # set by the sealer: the hash of the personal part (subject_id, data) the chain covers
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    # when the personal part was blanked (see `redact`)
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self):
         return f"<AuditEntry {self.id} {self.action} {self.object_type}:{self.object_id}>"
 
     def digest(self):
-        return chain_hash(self.prev_hash, self)
+        return chain_hash(self.prev_hash, self, self.content_hash)
 
 
-def chain_hash(prev_hash, entry) -> str:
-    """The hash of an entry (an AuditEntry or a row of its columns) following `prev_hash`."""
+def _canonical(payload) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(entry) -> str:
+    """The hash of an entry's personal part: the subject and the data."""
+    canonical = _canonical({"subject_id": entry.subject_id, "data": entry.data})
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def chain_hash(prev_hash, entry, content: str) -> str:
+    """The hash of an entry (an AuditEntry or a row of its columns) following `prev_hash`,
+    covering its personal part through `content` (its `content_hash`)."""
     payload = {
         "at": entry.at.isoformat(),
         "actor": entry.actor,
         "action": entry.action,
         "object_type": entry.object_type,
         "object_id": entry.object_id,
-        "subject_id": entry.subject_id,
-        "data": entry.data,
+        "content": content,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{prev_hash}|{_canonical(payload)}".encode()).hexdigest()
 
 
 _SEAL = (update(AuditEntry.__table__).where(AuditEntry.__table__.c.id == bindparam("entry_id"))
          .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
-                 hash=bindparam("new_hash")))
+                 hash=bindparam("new_hash"), content_hash=bindparam("new_content")))
 
 
 def audit(actor, action, object_type, object_id=None, subject_id=None, data=None) -> int:
@@ -132,9 +154,10 @@ def seal(batch_size=5000) -> int:
             break
         links = []
         for row in batch:
-            seq, link = seq + 1, prev
-            prev = chain_hash(link, row)
-            links.append({"entry_id": row.id, "new_seq": seq, "new_prev": link, "new_hash": prev})
+            seq, link, content = seq + 1, prev, content_hash(row)
+            prev = chain_hash(link, row, content)
+            links.append({"entry_id": row.id, "new_seq": seq, "new_prev": link, "new_hash": prev,
+                          "new_content": content})
         connection.execute(_SEAL, links)
         sealed += len(batch)
     # entries this session already holds show their place in the chain when next read
@@ -144,14 +167,44 @@ def seal(batch_size=5000) -> int:
 
 
 def verify_chain(batch_size=5000):
-    """Return (sealed entries checked, id of the first broken entry or None)."""
+    """Return (sealed entries checked, id of the first broken entry or None).
+
+    A redacted entry is checked through its stored `content_hash`, and must be accounted for
+    by an `audit.redacted` entry; an unredacted one must match its `content_hash`.
+    """
     expected_prev, checked = GENESIS, 0
+    redacted, accounted = [], set()
     rows = db.session.execute(
         select(AuditEntry).where(AuditEntry.seq.is_not(None)).order_by(AuditEntry.seq)
         .execution_options(yield_per=batch_size)
     ).scalars()
     for entry in rows:
-        if entry.prev_hash != expected_prev or entry.digest() != entry.hash:
+        intact = entry.redacted_at is not None or content_hash(entry) == entry.content_hash
+        if not intact or entry.prev_hash != expected_prev or entry.digest() != entry.hash:
             return checked, entry.id
+        if entry.redacted_at is not None:
+            redacted.append(entry.id)
+        if entry.action == REDACTED_ACTION:
+            accounted.update(entry.data.get("entry_ids", []))
         expected_prev, checked = entry.hash, checked + 1
-    return checked, None
+    unaccounted = [entry_id for entry_id in redacted if entry_id not in accounted]
+    return checked, (unaccounted[0] if unaccounted else None)
+
+
+
+def redact(where, actor: str, reason: str) -> list[int]:
+    """Blank the personal part of the entries matching `where` (a SQL condition on
+    AuditEntry); return their ids. Seals first, so only sealed entries are ever redacted, and
+    appends an `audit.redacted` entry naming them. `reason` must hold no personal data."""
+    seal()
+    table = AuditEntry.__table__
+    ids = list(db.session.scalars(select(AuditEntry.id).where(where,
+                                                              AuditEntry.redacted_at.is_(None))))
+    if ids:
+        db.session.connection().execute(
+            update(table).where(table.c.id.in_(ids))
+            .values(subject_id=None, data={}, redacted_at=utcnow()))
+        for entry in [o for o in db.session.identity_map.values() if isinstance(o, AuditEntry)]:
+            db.session.expire(entry)
+        audit(actor, REDACTED_ACTION, "audit_entry", data={"entry_ids": ids, "reason": reason})
+    return ids

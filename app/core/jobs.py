@@ -39,6 +39,8 @@ JOBS = {
     "sign_in": JobSpec("app.core.signin_jobs.prune_sign_in_state", timeout=600, cron="30 * * * *"),
     "numeric_codes": JobSpec("app.credit_codes.jobs.prune_numeric_codes", timeout=600,
                              cron="40 * * * *"),
+    "retention": JobSpec("app.governance.jobs.purge_past_retention", timeout=3600,
+                         cron="30 3 * * *"),
 }
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from app.demo import people
 from app.demo.history import backfill_history
 from app.demo.operators import demo_operators
 from app.demo.partners import demo_partners
-from app.demo.records import history
+from app.demo.records import document_ref, history
 from app.departments.models import Department
 from app.departments.services import create_department
 from app.merchants import services as merchant_services
@@ -44,6 +44,13 @@ DEPARTMENTS = {
     "charity": "郑州慈善总会",
     "civilisation_office": "郑州市精神文明建设指导委员会办公室",
     "bank_regulator": "郑州市地方金融监督管理局",
+    "medical_security": "郑州市医疗保障局",
+    "public_security": "郑州市公安局",
+    "housing_authority": "郑州市住房保障和房地产管理局",
+    "metro": "郑州地铁集团有限公司",
+    "red_cross": "郑州市红十字会",
+    "civil_affairs": "郑州市民政局",
+    "trade_union": "郑州市总工会",
 }
 PROFILES = ["model", "good", "good", "plain", "plain", "plain", "troubled", "dishonest"]
 RESIDENT_COUNT = 200
@@ -144,6 +151,7 @@ def _records(identities):
                 "source_id": f"demo-{i}-{k}", "id_number": id_number, "name": name, "type": rtype,
                 "occurred_at": occurred.isoformat(),
                 "ended_at": ended.isoformat() if ended else None, "attributes": attrs,
+                "document_ref": document_ref(f"demo-document-{i}-{k}", dept, occurred),
             })
     departments = {d.code: d for d in db.session.scalars(select(Department))}
     for code, records in by_department.items():

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 # (department code, record type, attributes maker) grouped by the kind of life they sketch
 GOOD = [
     ("hrss", "pension_insurance_continuous", None),
-    ("hrss", "medical_insurance_continuous", None),
+    ("medical_security", "medical_insurance_continuous", None),
     ("housing_fund", "housing_fund_continuous", None),
     ("tax", "tax_paid_on_time", None),
     ("utilities", "utilities_paid_on_time", None),
@@ -29,6 +29,21 @@ BAD = [
 ONGOING = {"pension_insurance_continuous", "medical_insurance_continuous",
            "housing_fund_continuous", "tax_arrears", "utility_arrears", "court_dishonest_debtor",
            "loan_overdue"}
+
+
+# the deciding document's reference (决定书文号) as each department numbers its decisions
+DOCUMENT_REFS = {
+    "tax": "郑税稽罚〔{year}〕{n}号",
+    "court": "（{year}）豫01执{n}号",
+    "market_regulation": "郑市监罚〔{year}〕{n}号",
+    "traffic_police": "郑公交决字〔{year}〕第{n}号",
+}
+
+
+def document_ref(seed: str, department: str, occurred: date) -> str | None:
+    """A plausible reference of the decision behind a demo record, if its department decides."""
+    pattern = DOCUMENT_REFS.get(department)
+    return pattern and pattern.format(year=occurred.year, n=random.Random(seed).randint(1, 9999))
 
 
 def history(rng: random.Random, profile: str, today: date):

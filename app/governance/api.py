@@ -1,10 +1,13 @@
 """Department API: objections to the department's own records, and its verdicts (DESIGN §10)."""
-from flask import g
+from flask import Response, g
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.core.extensions import db, limiter
 from app.departments.services import authenticated_department
+from app.core.errors import ApiError
 from app.governance import objections
+from app.governance.attachments import attachments_of, content
 from app.governance.schemas import (
     DepartmentObjectionListSchema,
     DepartmentObjectionSchema,
@@ -30,7 +33,8 @@ def department_view(objection) -> dict:
             "reason": objection.reason, "status": objection.status,
             "filed_at": objection.filed_at, "deadlines": objection.deadlines,
             "overdue": objections.overdue_steps(objection),
-            "verdict_reason": objection.verdict_reason}
+            "verdict_reason": objection.verdict_reason,
+            "attachments": attachments_of("objection", objection.id)}
 
 
 @blp.route("")
@@ -57,6 +61,23 @@ def get_objection(objection_id):
     view = department_view(objections.department_objection(g.department, objection_id))
     db.session.commit()
     return view
+
+
+@blp.route("/<id:objection_id>/attachments/<id:attachment_id>")
+@limiter.limit("600/minute", key_func=_department_key)
+@blp.alt_response(401, description="No or bad department key")
+@blp.alt_response(404, description="Not an attachment of this department's objection")
+def attachment(objection_id, attachment_id):
+    """The resident's evidence file (an image or a PDF), decrypted."""
+    found = objections.department_objection(g.department, objection_id)
+    item = next((a for a in attachments_of("objection", found.id) if a.id == attachment_id), None)
+    if item is None:
+        raise ApiError(404, "not_found", _("There is no such attachment."))
+    data = content(item)
+    db.session.commit()  # the access log entry of the read
+    return Response(data, mimetype=item.content_type, headers={
+        "Cache-Control": "private, no-store", "Content-Disposition": "attachment",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @blp.route("/<id:objection_id>/verdict", methods=["POST"])

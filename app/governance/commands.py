@@ -10,6 +10,7 @@ from app.core.extensions import db
 from app.governance import objections as objection_services
 from app.governance import repairs as repair_services
 from app.governance.models import Objection
+from app.residents.access import log_access
 
 repairs = AppGroup("repairs", help="Credit repair applications (信用修复).")
 objections = AppGroup("objections", help="Objections (异议) and their deadlines.")
@@ -28,11 +29,15 @@ def _done(call):
 
 
 @repairs.command("list")
-def list_repairs():
-    """Applications waiting for a decision, oldest first."""
+@_OPERATOR
+def list_repairs(operator):
+    """Applications waiting for a decision, oldest first (each read in the access log)."""
     for repair in repair_services.submitted_repairs():
+        log_access(repair.person_id, "operator", operator, "repair application",
+                   "deciding a credit repair")
         click.echo(f"{repair.id}\trecord {repair.record_id}\tfiled {repair.filed_at:%Y-%m-%d}\t"
                    f"{repair.statement[:60]}")
+    db.session.commit()
 
 
 @repairs.command("approve")

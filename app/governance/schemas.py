@@ -50,6 +50,12 @@ class DeadlinesSchema(ma.Schema):
     final_by = ma.fields.Date(required=True)
 
 
+class AttachmentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    content_type = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True)
+
+
 class DepartmentObjectionSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     source_id = ma.fields.String(required=True)
@@ -60,6 +66,8 @@ class DepartmentObjectionSchema(ma.Schema):
     overdue = ma.fields.List(ma.fields.String(), required=True, metadata={
         "description": "Deadlines passed without their step done"})
     verdict_reason = ma.fields.String(allow_none=True)
+    attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema), metadata={
+        "description": "Evidence files: GET /api/v1/objections/{id}/attachments/{attachment_id}"})
 
 
 class DepartmentObjectionListSchema(ma.Schema):

@@ -42,3 +42,23 @@ class CreditRecord(db.Model):
 
     def __repr__(self):
         return f"<CreditRecord {self.id} {self.type_code} {self.status}>"
+
+
+class RecordTombstone(db.Model):
+    """What remains of a record purged at the end of its retention: no person, no source id.
+
+    `reference` is a keyed digest of (department, source id): the department can confirm that
+    a record it delivered was purged, nobody can read the source id back from it.
+    """
+
+    __tablename__ = "record_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, unique=True)  # as redacted audit entries name it
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    type_code: Mapped[str] = mapped_column(String(60))
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self):
+        return f"<RecordTombstone {self.record_id} {self.type_code}>"

@@ -94,8 +94,14 @@ def _plain_date(value):
 
 class RecordBatchArgs(ma.Schema):
     # any item, even null: each record is checked on its own so a bad one never stops the rest
-    records = ma.fields.List(ma.fields.Raw(allow_none=True), required=True,
-                             validate=ma.validate.Length(min=1, max=1000))
+    records = ma.fields.List(
+        ma.fields.Raw(allow_none=True), required=True, validate=ma.validate.Length(min=1, max=1000),
+        metadata={"description": (
+            "Each record: source_id, id_number, name, type, occurred_at, ended_at (optional), "
+            "attributes (optional) and document_ref (optional): " + DOCUMENT_REF_HELP
+            + " A type may be delivered only by a department the catalogue names in its "
+            "`issuers` (else rejected on `type`); a negative record whose retention has ended "
+            "is rejected on `ended_at` (or `occurred_at` for a one-off event).")})
 
 
 class RecordPatchArgs(ma.Schema):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from app.catalogue.services import current_rules, current_scheme
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter
+from app.core.time import city_today
 from app.governance import objections, repairs
 from app.governance.attachments import checked_files
 from app.records.models import CreditRecord
@@ -77,8 +78,11 @@ def _objection_form(target, row=None, redemption=None):
             return redirect(url_for("resident.objection", objection_id=objection.id), 303)
     elif request.method == "POST":
         status = 422
+    forward_by, verdict_by, notify_by, final_by, estimated = objections.deadlines_from(city_today())
     return render_template("resident/objection_form.html", form=form, row=row,
-                           redemption=redemption), status
+                           redemption=redemption, steps=step_labels(), estimated=estimated,
+                           deadlines={"forward_by": forward_by, "verdict_by": verdict_by,
+                                      "notify_by": notify_by, "final_by": final_by}), status
 
 
 @bp.get("/objections")
@@ -94,7 +98,9 @@ def my_objections():
 def objection(objection_id):
     found = objections.resident_objection(current_resident(), objection_id)
     record = db.session.get(CreditRecord, found.record_id) if found.record_id else None
-    return render_template("resident/objection.html", o=found, record=record,
+    done = {"forward_by": found.forwarded_at, "verdict_by": found.decided_at,
+            "notify_by": found.notified_at, "final_by": found.decided_at}
+    return render_template("resident/objection.html", o=found, record=record, done=done,
                            overdue=objections.overdue_steps(found), steps=step_labels(),
                            statuses=objection_status_labels(), action=ActionForm(),
                            types={t.code: t for t in current_scheme().record_types})

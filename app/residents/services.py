@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, any_, literal, select
+from sqlalchemy import String, any_, delete, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -20,6 +20,7 @@ from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
 from app.residents import guard
+from app.residents.access import AccessEntry
 from app.residents.identity import identity_verifier
 from app.residents.models import Person, Resident
 from app.residents.signals import account_closed, consent_given
@@ -392,3 +393,16 @@ def close_account(resident: Resident) -> None:
     audit(f"resident:{resident.id}", "resident.closed", "resident", resident.id,
           subject_id=person_id)
     db.session.flush()
+
+
+def forget_persons_without_account(person_ids) -> set[int]:
+    """Delete the persons among these who never registered and of whom nothing else is kept
+    (the caller has removed their last records); return their ids."""
+    if not person_ids:
+        return set()
+    linked = (select(Resident.id).where(Resident.person_id == Person.id).exists()
+              | select(AccessEntry.id).where(AccessEntry.person_id == Person.id).exists())
+    ids = set(db.session.scalars(select(Person.id).where(Person.id.in_(person_ids), ~linked)))
+    if ids:
+        db.session.execute(delete(Person).where(Person.id.in_(ids)))
+    return ids

@@ -32,7 +32,9 @@ class VerificationSchema(ma.Schema):
 
 
 class OutcomeArgs(ma.Schema):
-    note = ma.fields.String(load_default="", validate=[ma.validate.Length(max=200), PLAIN_TEXT])
+    note = ma.fields.String(load_default="", validate=[ma.validate.Length(max=200), PLAIN_TEXT],
+                            metadata={"description": "Required for `default`: what went wrong, "
+                                                     "as the resident will read it"})
 
 
 class RedeemedBenefitSchema(ma.Schema):

@@ -11,10 +11,11 @@ from datetime import time as dtime
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import and_, bindparam, delete, func, select, text
 
 from app.benefits.eligibility import VALIDITY_REASONS, eligibility
 from app.catalogue.services import current_rules
+from app.core.audit import AuditEntry, redact
 from app.core.crypto import mask_name
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
@@ -184,3 +185,19 @@ def _redeem(caller, subject, benefit, token_id, facts):
             session.execute(delete(Redemption).where(Redemption.id == redemption_id))
             return "limit_reached", None
     return None, redemption_id
+
+
+def redemptions_for_records(record_ids) -> list[int]:
+    """Ids of the redemptions whose outcome produced these records."""
+    return list(db.session.scalars(select(Redemption.id).where(Redemption.record_id.in_(record_ids))))
+
+
+def forget_redemptions(redemption_ids, actor: str) -> None:
+    """Delete these redemptions and redact the audit entries about them (their default record
+    reached the end of its retention). Only flushes."""
+    if not redemption_ids:
+        return
+    redact(and_(AuditEntry.object_type == "redemption",
+                AuditEntry.object_id.in_([str(i) for i in redemption_ids])),
+           actor, "record_retention_ended")
+    db.session.execute(delete(Redemption).where(Redemption.id.in_(redemption_ids)))

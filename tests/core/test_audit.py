@@ -11,7 +11,7 @@ from app.core.extensions import db
 
 DROP_TRIGGERS = {
     "postgresql": ["DROP TRIGGER audit_entries_append_only ON audit_entries"],
-    "sqlite": ["DROP TRIGGER audit_entries_seal_only", "DROP TRIGGER audit_entries_no_delete"],
+    "sqlite": ["DROP TRIGGER audit_entries_seal_or_redact", "DROP TRIGGER audit_entries_no_delete"],
 }
 
 

@@ -72,4 +72,11 @@ def test_from_a_record_to_a_filed_objection_and_back(live_server, resident, tmp_
         item.get_by_role("link", name="您的异议正在处理中").click()
         expect(page).to_have_url(status_url)
         expect(page.get_by_test_id("objection-status")).to_have_text("部门核实中")
+
+        # "How to improve" names the record, when it ends, and the objection under way
+        page.goto(live_server + "/score/improve")
+        card = page.locator(f'section[data-record-id="{record.id}"]')
+        expect(card).to_contain_text("不再计入")
+        expect(card.get_by_role("link", name="您的异议正在处理中")).to_be_visible()
+        check_screen(page, "governance-03-improve")
         browser.close()

@@ -64,19 +64,27 @@ def test_files_that_are_not_images_or_pdfs_are_refused(client, make_resident):
     assert response.status_code == 422
 
 
-def test_a_deadline_in_a_year_without_calendar_data_is_flagged(client, make_resident):
+def test_a_deadline_in_a_year_without_calendar_data_is_flagged(client, make_resident,
+                                                               monkeypatch):
+    # filed on 28 December 2026: the deadlines reach 2027, which has no holiday data yet
+    monkeypatch.setattr("app.governance.objections.city_today", lambda: date(2026, 12, 28))
+    monkeypatch.setattr("app.resident_web.governance_pages.city_today", lambda: date(2026, 12, 28))
     resident = make_resident(records=[("fare_evasion", 40)])
     record = record_of(resident, "fare_evasion")
     headers = signed_in(client, resident)
+    form = client.get(f"/records/{record.id}/object").get_data(as_text=True)
+    assert 'data-testid="calendar-warning"' in form
     body = client.post("/api/v1/me/objections", headers=headers,
                        json={"record_id": record.id, "reason": "不是我"}).get_json()
-    objection = db.session.get(Objection, body["id"])
-    # as if filed on 28 December 2026: the deadlines reach 2027, which has no holiday data yet
-    objection.deadlines_estimated = True
-    db.session.flush()
-    assert client.get(f"/api/v1/me/objections/{objection.id}").get_json()["deadlines_estimated"]
-    page = client.get(f"/objections/{objection.id}").get_data(as_text=True)
+    assert body["deadlines_estimated"] is True
+    # Monday to Friday assumed: 29–31 December, then 1 January 2027 counts, …
+    assert body["deadlines"]["forward_by"] == "2027-01-04"
+    page = client.get(f"/objections/{body['id']}").get_data(as_text=True)
     assert 'data-testid="calendar-warning"' in page
+    # a filing whose deadlines stay within 2026 carries no warning
+    monkeypatch.setattr("app.resident_web.governance_pages.city_today", lambda: date(2026, 11, 2))
+    form = client.get(f"/records/{record.id}/object").get_data(as_text=True)
+    assert 'data-testid="calendar-warning"' not in form
 
 
 def test_how_to_improve_is_personal(client, make_resident):
@@ -109,3 +117,28 @@ def test_deadline_dates_are_on_the_page_in_order(client, make_resident):
                  for k in ("forward_by", "verdict_by", "notify_by", "final_by")]
     assert deadlines[0] <= deadlines[1] < deadlines[2] < deadlines[3]
     assert client.get("/objections").status_code == 200
+
+
+def test_the_department_reads_the_evidence_and_no_one_else(client, api, make_department,
+                                                           make_resident):
+    metro = make_department(issues="fare_evasion")
+    other = make_department()
+    resident = make_resident(records=[("fare_evasion", 40)])
+    record = record_of(resident, "fare_evasion")
+    signed_in(client, resident)
+    url = f"/records/{record.id}/object"
+    client.post(url, content_type="multipart/form-data", data={
+        "csrf_token": form_token(client, url), "reason": "有车票",
+        "evidence": [(io.BytesIO(PNG), "ticket.png")]})
+    objection = db.session.scalar(select(Objection).filter_by(person_id=resident.person_id))
+    key = {"Authorization": f"Bearer {metro.plain_key}"}
+    listed = api.get(f"/api/v1/objections/{objection.id}", headers=key).get_json()
+    (item,) = listed["attachments"]
+    assert item["content_type"] == "image/png" and item["size"] == len(PNG)
+    path = f"/api/v1/objections/{objection.id}/attachments/{item['id']}"
+    response = api.get(path, headers=key)
+    assert response.status_code == 200 and response.data == PNG
+    assert response.mimetype == "image/png"
+    assert api.get(path, headers={"Authorization": f"Bearer {other.plain_key}"}).status_code == 404
+    assert api.get(path).status_code == 401
+    assert api.get(f"{path}0", headers=key).status_code == 404

@@ -10,6 +10,7 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.governance.models import Repair
 from app.governance.repairs import decide_repair
+from app.residents.access import access_log
 from tests.governance.support import assert_error, record_of, signed_in
 
 # fare evasion may be repaired 90 days after it happened; utility arrears only once ended
@@ -38,8 +39,10 @@ def test_the_repair_path(client, runner, resident, sms):
     assert body["record_id"] == record.id and body["status"] == "submitted"
     assert body["commitment_text"] == current_rules().commitment_text != ""
     assert_error(_apply(client, headers, record.id), 409, "repair_pending")
-    listed = runner.invoke(args=["repairs", "list"])
+    listed = runner.invoke(args=["repairs", "list", "--operator", "李审核"])
     assert str(body["id"]) in listed.output
+    entry = access_log(resident.person_id)[0]
+    assert (entry.who_kind, entry.who_name) == ("operator", "李审核")
     result = runner.invoke(args=["repairs", "approve", str(body["id"]), "--reason", "材料齐全",
                                  "--operator", "李审核"])
     assert result.exit_code == 0, result.output

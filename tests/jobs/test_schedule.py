@@ -13,11 +13,13 @@ DEFAULTS = "app.verification.jobs.process_defaults"
 RESCORE = "app.scoring.jobs.nightly_rescore"
 SIGN_IN = "app.core.signin_jobs.prune_sign_in_state"
 NUMERIC_CODES = "app.credit_codes.jobs.prune_numeric_codes"
+RETENTION = "app.governance.jobs.purge_past_retention"
 
 
 def test_each_job_is_registered_on_its_schedule_in_city_time(app, city_time):
     jobs = {job.func_name: job for job in build_scheduler().get_jobs()}
-    assert set(jobs) == {SEAL, DEFAULTS, RESCORE, SIGN_IN, NUMERIC_CODES}
+    assert set(jobs) == {SEAL, DEFAULTS, RESCORE, SIGN_IN, NUMERIC_CODES, RETENTION}
+    assert jobs[RETENTION].cron == "30 3 * * *"  # after the nightly rescore
     assert jobs[SIGN_IN].cron == "30 * * * *"
     assert jobs[NUMERIC_CODES].cron == "40 * * * *"
     assert (jobs[SEAL].interval, jobs[SEAL].cron) == (60, None)

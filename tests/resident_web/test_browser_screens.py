@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.core.passwords import hash_password
-from app.departments.services import create_department
 from app.merchants import services as merchant_services
 from app.merchants.models import Merchant
 from app.records.models import CreditRecord
@@ -20,7 +19,7 @@ from app.residents.services import close_account, find_resident_by_phone, regist
 from app.scoring.services import rescore_people
 from tests import browser_support
 from tests.browser_support import VIEWPORTS, launch
-from tests.factories import new_id_number, new_phone, record_payload
+from tests.factories import issuer_for, new_id_number, new_phone, record_payload
 from tests.resident_support import add_benefit
 
 pytestmark = pytest.mark.browser
@@ -50,9 +49,8 @@ def resident(live_app):
     suffix = uuid.uuid4().hex[:8]
     id_number, phone = new_id_number(), new_phone()
     account = register_resident(id_number, "孙八", phone, hash_password(PASSWORD), True)
-    department, _key = create_department(f"dept_{suffix}", "郑州市中心血站")
-    ingest(department, [record_payload(id_number, "孙八", "blood_donation", 10),
-                        record_payload(id_number, "孙八", "traffic_violation", 20)])
+    for rtype, days in (("blood_donation", 10), ("traffic_violation", 20)):
+        ingest(issuer_for(rtype), [record_payload(id_number, "孙八", rtype, days)])
     # a withdrawn record, so the records page shows one that does not count
     db.session.scalar(select(CreditRecord).filter_by(
         person_id=account.person_id, type_code="traffic_violation")).status = "revoked"
