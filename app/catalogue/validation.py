@@ -40,6 +40,12 @@ def parse_scheme(text: str) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SchemeError(_("The file is not valid TOML: %(error)s", error=str(exc))) from exc
+    return check_scheme(data)
+
+
+def check_scheme(data: dict) -> dict:
+    """Check a scheme read from its file (or already checked once); return it normalised, or
+    raise SchemeError naming every problem."""
     problems = _Problems()
     _check_top(data, problems)
     dimensions = _check_items(data, "dimensions", ("name", "name_en"), ("floor", "cap"), problems)
@@ -173,7 +179,7 @@ def _check_governance(t, problems):
     if not isinstance(t.get("document_required", False), bool):
         problems.add(_("%(code)s: document_required must be true or false.", code=code))
     if t.get("polarity") != "negative":
-        if "retention_days" in t or "repair_after_days" in t:
+        if t.get("retention_days") is not None or t.get("repair_after_days") is not None:
             problems.add(_("%(code)s: only negative types have retention_days and "
                            "repair_after_days.", code=code))
         return
