@@ -78,6 +78,7 @@ def _migrations_dir():
 
 def _import_models():
     """Every model module, so that metadata and migrations see all tables."""
+    from app.admin import models as _admin  # noqa: F401
     from app.benefits import models as _benefits  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
     from app.core import audit as _audit  # noqa: F401
@@ -99,14 +100,18 @@ def _import_models():
 def register_domains():
     """Connect each domain to the lower ones' signals and session kinds (idempotent)."""
     from app import merchants, partners, scoring
+    from app.admin.demo_accounts import make_demo_operator
+    from app.demo.operators import operator_wanted
 
     scoring.register()
     merchants.register()
     partners.connect()
+    # sibling outer rooms: the demo asks the console for its operators
+    operator_wanted.connect(make_demo_operator)
 
 
 def register_blueprints(app):
-    from app import merchant_web, partners, resident_web
+    from app import admin, merchant_web, partners, resident_web
     from app.catalogue.api import blp as catalogue_api
     from app.credit_codes.api import jwks_blp
     from app.governance.api import blp as objections_api
@@ -120,6 +125,7 @@ def register_blueprints(app):
     partners.register(app, extensions.api)
     resident_web.register(app, extensions.api)
     merchant_web.register(app)
+    admin.register(app)
     app.register_blueprint(web)
     app.register_blueprint(assets)
 

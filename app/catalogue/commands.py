@@ -1,4 +1,5 @@
 import click
+from flask_babel import force_locale
 from flask.cli import AppGroup
 
 from app.catalogue.services import SchemeError, publish_scheme, read_scheme_file
@@ -13,7 +14,8 @@ scheme = AppGroup("scheme", help="Scoring schemes and the record catalogue.")
 def publish(path):
     """Publish a scheme file as the current version (then run `flask scores rescore`)."""
     try:
-        data = read_scheme_file(path)
+        with force_locale("en"):  # the command line speaks English, as the others do
+            data = read_scheme_file(path)
     except (SchemeError, KeyError, ValueError) as exc:
         raise click.ClickException(f"scheme not published: {exc}") from exc
     published = publish_scheme(data)

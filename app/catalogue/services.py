@@ -1,5 +1,4 @@
 """Loading published schemes into the catalogue and reading them back as scoring rules."""
-import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -8,59 +7,20 @@ from sqlalchemy import select, update
 
 from app.catalogue.models import Dimension, RecordType, Scheme, Tier
 from app.catalogue.rules import Rules, TypeRule
+from app.catalogue.validation import (  # noqa: F401 - SchemeError re-exported
+    DEFAULT_RETENTION_DAYS,
+    SchemeError,
+    parse_scheme,
+)
 from app.core.cache import TtlCache
 from app.core.extensions import db
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
-POLARITIES = ("positive", "negative")
-SEVERITIES = ("minor", "major", "serious")
-# a negative personal record is kept five years after the behaviour ended (郑政文〔2017〕128号 六(七))
-DEFAULT_RETENTION_DAYS = 1825
-
-
-class SchemeError(ValueError):
-    """A scheme file that cannot be published as it is."""
 
 
 def read_scheme_file(path) -> dict:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    _check(data)
-    return data
-
-
-def _check(data):
-    dimensions = {d["code"] for d in data["dimensions"]}
-    codes = [t["code"] for t in data["record_types"]]
-    if len(codes) != len(set(codes)):
-        raise SchemeError("record type codes must be unique")
-    for t in data["record_types"]:
-        if t["dimension"] not in dimensions:
-            raise SchemeError(f"{t['code']}: unknown dimension {t['dimension']}")
-        if t["polarity"] not in POLARITIES:
-            raise SchemeError(f"{t['code']}: polarity must be positive or negative")
-        if t["polarity"] == "negative" and t["severity"] not in SEVERITIES:
-            raise SchemeError(f"{t['code']}: a negative type needs a severity")
-        if t["points"] <= 0 or t["fade_days"] < 1 or t["full_days"] < 0:
-            raise SchemeError(f"{t['code']}: points and fade_days must be positive")
-        _check_governance(t)
-
-
-def _check_governance(t):
-    issuers = t.get("issuers")
-    if not issuers or not all(isinstance(code, str) and code for code in issuers):
-        raise SchemeError(f"{t['code']}: issuers must name at least one department code")
-    if not isinstance(t.get("document_required", False), bool):
-        raise SchemeError(f"{t['code']}: document_required must be true or false")
-    if t["polarity"] == "positive":
-        if "retention_days" in t or "repair_after_days" in t:
-            raise SchemeError(f"{t['code']}: only negative types have retention and repair")
-        return
-    retention = t.get("retention_days", DEFAULT_RETENTION_DAYS)
-    if not isinstance(retention, int) or retention < t["full_days"] + t["fade_days"]:
-        raise SchemeError(f"{t['code']}: retention_days must cover full_days + fade_days")
-    repair = t.get("repair_after_days")
-    if repair is not None and (not isinstance(repair, int) or not 0 <= repair < retention):
-        raise SchemeError(f"{t['code']}: repair_after_days must be 0 or more and below retention_days")
+    """A scheme file's checked contents (SchemeError names every problem)."""
+    return parse_scheme(Path(path).read_text(encoding="utf-8"))
 
 
 def publish_scheme(data: dict, make_current=True) -> Scheme:
@@ -133,6 +93,15 @@ def record_types(scheme: Scheme) -> dict[str, RecordType]:
     return {t.code: t for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme.id))}
 
 
+def types_by_issuer(scheme: Scheme) -> dict[str, list[RecordType]]:
+    """{department code: the scheme's record types it is entitled to deliver}."""
+    issued = {}
+    for record_type in sorted(record_types(scheme).values(), key=lambda t: t.id):
+        for code in record_type.issuers:
+            issued.setdefault(code, []).append(record_type)
+    return issued
+
+
 def record_type(scheme: Scheme, code: str) -> RecordType | None:
     return db.session.scalar(select(RecordType).filter_by(scheme_id=scheme.id, code=code))
 
@@ -162,4 +131,28 @@ def _rules_from_source(version, scheme_id) -> Rules:
             for t in scheme.record_types
         },
         commitment_text=scheme.commitment_text,
+    )
+
+
+def rules_from_data(data: dict) -> Rules:
+    """The rules of a checked scheme file not (yet) published, for a dry run in memory."""
+    return Rules(
+        scheme_id=0,
+        version=data["version"],
+        base=data["base"],
+        min_score=data["min_score"],
+        max_score=data["max_score"],
+        dimensions=tuple((d["code"], d["floor"], d["cap"]) for d in data["dimensions"]),
+        tiers=tuple(sorted(((t["code"], t["min_score"]) for t in data["tiers"]),
+                           key=lambda tier: -tier[1])),
+        types={
+            t["code"]: TypeRule(
+                t["code"], t["dimension"], t["points"] if t["polarity"] == "positive"
+                else -t["points"], t["full_days"], t["fade_days"], t["cap_per_year"] or None,
+                t["severity"] or None, t["state"], issuers=tuple(t["issuers"]),
+                retention_days=t["retention_days"], document_required=t["document_required"],
+                repair_after_days=t["repair_after_days"])
+            for t in data["record_types"]
+        },
+        commitment_text=data["commitment_text"],
     )

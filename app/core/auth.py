@@ -3,7 +3,8 @@
 A session's user id is `kind:id:epoch`; each domain registers how to load its kind. Bumping the
 account's epoch signs it out everywhere. The cookie also carries a token of a session recorded
 on the server (`app.core.sessions`) and when it was last used: signing out deletes the record,
-and a session ends after `SESSION_IDLE_MINUTES` unused or `SESSION_MAX_HOURS` in all.
+and a session ends after `SESSION_IDLE_MINUTES` unused (a kind may name a shorter setting) or
+`SESSION_MAX_HOURS` in all.
 """
 import time
 from datetime import timedelta
@@ -19,11 +20,14 @@ SEEN_KEY = "seen"
 SEEN_STEP = 60  # seconds: the last-used time is rewritten (a new cookie) at most once a minute
 
 _loaders = {}
+_idle_settings = {}
 
 
-def register_user_kind(kind, loader):
-    """`loader(id)` returns the account or None."""
+def register_user_kind(kind, loader, idle_setting="SESSION_IDLE_MINUTES"):
+    """`loader(id)` returns the account or None; `idle_setting` names the config value of how
+    many minutes unused end this kind's sessions."""
     _loaders[kind] = loader
+    _idle_settings[kind] = idle_setting
 
 
 @login_manager.user_loader
@@ -33,7 +37,7 @@ def load_user(user_id):
     loader = _loaders.get(kind)
     if loader is None or not ident.isdigit() or not epoch.isdigit():
         return None
-    if not _session_is_live(f"{kind}:{ident}"):
+    if not _session_is_live(f"{kind}:{ident}", _idle_settings[kind]):
         return None
     user = loader(int(ident))
     if user is None or user.get_id() != user_id:
@@ -41,9 +45,9 @@ def load_user(user_id):
     return user
 
 
-def _session_is_live(account):
+def _session_is_live(account, idle_setting):
     token, seen, now = session.get(TOKEN_KEY), session.get(SEEN_KEY), int(time.time())
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    idle = current_app.config[idle_setting] * 60
     if not isinstance(token, str) or not isinstance(seen, int) or now - seen > idle:
         return False
     if not sessions.is_live(token, account):

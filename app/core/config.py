@@ -59,6 +59,8 @@ def load_config(instance_path, overrides=None):
         "SMS_SENDER": os.environ.get("SMS_SENDER"),
         "IDENTITY_VERIFIER": os.environ.get("IDENTITY_VERIFIER"),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
+        # operators hold the keys to the platform: their sessions end sooner when left unused
+        "ADMIN_IDLE_MINUTES": _env_int("ADMIN_IDLE_MINUTES", 15),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
     }
     for name in SECRET_NAMES:

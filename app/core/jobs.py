@@ -13,7 +13,8 @@ import redis
 from flask import current_app
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, get_current_job
 from rq.utils import import_attribute
 
 from app.core.time import CITY_TZ
@@ -61,9 +62,36 @@ def get_queue() -> Queue:
     return Queue(QUEUE, connection=connection())
 
 
-def enqueue(func_path: str, *args, timeout: int | None = None, **kwargs) -> Job:
-    """Queue a call of the function at `func_path` for a worker (after the commit it reads)."""
-    return get_queue().enqueue(func_path, args=args, kwargs=kwargs, job_timeout=timeout)
+def enqueue(func_path: str, *args, timeout: int | None = None, result_ttl: int | None = None,
+            **kwargs) -> Job:
+    """Queue a call of the function at `func_path` for a worker (after the commit it reads);
+    its result is kept `result_ttl` seconds (RQ's default when None)."""
+    return get_queue().enqueue(func_path, args=args, kwargs=kwargs, job_timeout=timeout,
+                               result_ttl=result_ttl)
+
+
+def report_progress(done: int, total: int) -> None:
+    """Tell whoever watches the running job how far it is (a no-op outside a job)."""
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(done=done, total=total)
+        job.save_meta()
+
+
+def job_state(job_id: str) -> dict | None:
+    """A queued job's status, progress and result for a progress bar; None if unknown."""
+    try:
+        job = Job.fetch(job_id, connection=connection())
+    except NoSuchJobError:
+        return None
+    status = job.get_status()
+    done, total = job.meta.get("done", 0), job.meta.get("total", 0)
+    if status == "finished":
+        done = total = max(total, 1)
+    return {"function": job.func_name, "status": str(getattr(status, "value", status)),
+            "done": done, "total": total,
+            "percent": round(100 * done / total) if total else 0,
+            "result": job.return_value() if status == "finished" else None}
 
 
 def enqueue_named(name: str) -> Job:

@@ -18,8 +18,9 @@ from app.core.passwords import check_password, hash_password
 from app.core.time import city_today
 from app.demo import benefits as demo_benefits
 from app.demo import people
-from app.demo.partners import demo_partners
 from app.demo.history import backfill_history
+from app.demo.operators import demo_operators
+from app.demo.partners import demo_partners
 from app.demo.records import document_ref, history
 from app.departments.models import Department
 from app.departments.services import create_department
@@ -64,6 +65,7 @@ def demo(residents):
     if db.session.scalar(select(Scheme).filter_by(is_current=True)) is None:
         load_default_scheme(current_app.config["DEFAULT_SCHEME_VERSION"])
     creds = {
+        "admins": demo_operators(_shared_password(previous, "admins")),
         "departments": _departments(previous),
         "residents": [],
         "merchants": [],
@@ -199,5 +201,8 @@ def _print(creds, path):
     for m in creds["merchants"][:2]:
         click.echo(f"  merchant         {m['name']}: {m['api_key']}; staff {m['staff'][0]['phone']} / {m['staff'][0]['password']}")
     click.echo("  merchant console /merchant/login (staff phone and password above)")
+    for a in creds["admins"]:
+        click.echo(f"  operator         {a['username']} / {a['password']} ({a['role']}), TOTP secret {a['totp_secret']}")
+    click.echo("  operators' console /admin/login (password and a code from the TOTP secret)")
     for p in creds["partners"]:
         click.echo(f"  partner          {p['name']}: client_id {p['client_id']}, secret {p['client_secret']}")

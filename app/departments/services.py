@@ -18,6 +18,19 @@ def create_department(code: str, name: str, api_key: str | None = None):
     return department, api_key
 
 
+def all_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.code)))
+
+
+def rotate_api_key(department: Department) -> str:
+    """Give the department a new API key (returned once, stored hashed); the old one stops
+    working at once."""
+    api_key = crypto.new_api_key("dep")
+    department.api_key_hash = crypto.hash_api_key(api_key)
+    db.session.flush()
+    return api_key
+
+
 def find_department(code: str) -> Department | None:
     return db.session.scalar(select(Department).filter_by(code=code))
 

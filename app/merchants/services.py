@@ -1,7 +1,7 @@
 """Merchants, their keys and staff, and the benefits they offer."""
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stdnum.cn import uscc
 
 from app.benefits.read import BenefitTerms, terms_by_code
@@ -9,6 +9,7 @@ from app.core import crypto, signin_guard
 from app.core.cache import TtlCache
 from app.core.extensions import db
 from app.core.passwords import check_password
+from app.core.time import utcnow
 from app.merchants.models import Merchant, MerchantApiKey, MerchantStaff, merchant_benefits
 
 OFFER_SECONDS = 10
@@ -36,6 +37,56 @@ def issue_api_key(merchant: Merchant, label="", key: str | None = None) -> str:
     db.session.add(MerchantApiKey(merchant=merchant, key_hash=crypto.hash_api_key(key), label=label))
     db.session.flush()
     return key
+
+
+def all_merchants() -> list[Merchant]:
+    return list(db.session.scalars(select(Merchant).order_by(Merchant.id)))
+
+
+def find_merchant_by_credit_code(credit_code: str) -> Merchant | None:
+    return db.session.scalar(select(Merchant).filter_by(credit_code=credit_code))
+
+
+def live_api_keys(merchant: Merchant) -> list[MerchantApiKey]:
+    return list(db.session.scalars(select(MerchantApiKey).where(
+        MerchantApiKey.merchant_id == merchant.id, MerchantApiKey.revoked_at.is_(None))
+        .order_by(MerchantApiKey.id)))
+
+
+def revoke_api_key(merchant: Merchant, key_id: int) -> bool:
+    """Revoke one of the merchant's live keys (callers holding it are refused within
+    `access.API_KEY_SECONDS`); False if it is not one."""
+    return db.session.execute(
+        update(MerchantApiKey)
+        .where(MerchantApiKey.id == key_id, MerchantApiKey.merchant_id == merchant.id,
+               MerchantApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def set_benefits(merchant: Merchant, benefits) -> None:
+    """The benefits the merchant offers from now on (its counters see them within
+    `OFFER_SECONDS`)."""
+    merchant.benefits = sorted(benefits, key=lambda b: b.id)
+    db.session.flush()
+
+
+def offering(benefit) -> list[Merchant]:
+    """Every merchant offering the benefit, active or not."""
+    return list(db.session.scalars(
+        select(Merchant).join(merchant_benefits, merchant_benefits.c.merchant_id == Merchant.id)
+        .where(merchant_benefits.c.benefit_id == benefit.id).order_by(Merchant.id)))
+
+
+def set_offering(benefit, merchants) -> None:
+    """Exactly these merchants offer the benefit from now on."""
+    chosen = {m.id for m in merchants}
+    for merchant in set(offering(benefit)) | set(merchants):
+        has = benefit in merchant.benefits
+        if merchant.id in chosen and not has:
+            merchant.benefits.append(benefit)
+        elif merchant.id not in chosen and has:
+            merchant.benefits.remove(benefit)
+    db.session.flush()
 
 
 def staff_phone_index(phone: str) -> str:

@@ -8,8 +8,13 @@ from flask.cli import AppGroup
 
 from app.core.extensions import db
 from app.departments.services import find_department
-from app.records.importing import ImportFileError, batches, count_rows, read_rows
-from app.records.services import ingest
+from app.records.importing import (
+    REPORT_HEADER,
+    ImportFileError,
+    count_rows,
+    import_rows,
+    read_rows,
+)
 
 records = AppGroup("records", help="Public credit records.")
 
@@ -41,20 +46,13 @@ def import_file(path, code, report, batch_size):
 def _import(path, code, department, report, batch_size, totals):
     try:
         total_rows = count_rows(path)
-        rows = read_rows(path)
         with open(report, "w", newline="", encoding="utf-8") as out, click.progressbar(
             length=total_rows, label="importing"
         ) as bar:
             writer = csv.writer(out)
-            writer.writerow(["row", "source_id", "field", "message"])
-            for chunk in batches(rows, batch_size):
-                outcomes = ingest(department, [r for _n, r in chunk], actor=f"import:{code}")
-                db.session.commit()
-                for (number, _r), outcome in zip(chunk, outcomes):
-                    totals[outcome.status] += 1
-                    for error in outcome.errors:
-                        writer.writerow([number, outcome.source_id or "", error["field"], error["message"]])
-                bar.update(len(chunk))
+            writer.writerow(REPORT_HEADER)
+            import_rows(department, read_rows(path), f"import:{code}", writer, totals,
+                        bar.update, batch_size)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from exc
     except (UnicodeDecodeError, zipfile.BadZipFile) as exc:

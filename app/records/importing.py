@@ -1,14 +1,18 @@
-"""Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for `ingest`."""
+"""Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for `ingest`, and
+imported in committed batches (by `flask records import` and the console's intake job)."""
 import csv
 from itertools import islice
 from pathlib import Path
 
+from app.core.extensions import db
 from app.core.json import loads
+from app.records.services import ingest
 
 BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
 # columns of the record itself, the rest being attributes; all but these two are required
 RECORD_FIELDS = (*BASE_FIELDS, "document_ref")
 OPTIONAL_FIELDS = ("ended_at", "document_ref")
+REPORT_HEADER = ("row", "source_id", "field", "message")
 
 
 class ImportFileError(ValueError):
@@ -40,6 +44,22 @@ def count_rows(path) -> int:
     with path.open("rb") as f:
         lines = sum(1 for line in f if line.strip())
     return lines - 1 if path.suffix.lower() == ".csv" else lines
+
+
+def import_rows(department, rows, actor, report, totals, progress=None, batch_size=1000):
+    """Import a batch file's `read_rows`, committing each batch (a re-run resumes: rows taken
+    count as duplicates); write every error of a rejected row to `report` (a csv writer),
+    count the outcomes in `totals` as it goes, call `progress(rows)` after each batch."""
+    for chunk in batches(rows, batch_size):
+        outcomes = ingest(department, [r for _n, r in chunk], actor=actor)
+        db.session.commit()
+        for (number, _r), outcome in zip(chunk, outcomes):
+            totals[outcome.status] += 1
+            for error in outcome.errors:
+                report.writerow([number, outcome.source_id or "", error["field"], error["message"]])
+        if progress is not None:
+            progress(len(chunk))
+    return totals
 
 
 def batches(rows, size):

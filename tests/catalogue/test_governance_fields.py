@@ -4,7 +4,8 @@ import copy
 
 import pytest
 
-from app.catalogue.services import SCHEMES_DIR, SchemeError, _check, current_rules, read_scheme_file
+from app.catalogue.services import SCHEMES_DIR, SchemeError, current_rules, read_scheme_file
+from app.catalogue.validation import check_scheme
 
 SCHEME = read_scheme_file(SCHEMES_DIR / "2026.1.toml")
 
@@ -67,4 +68,4 @@ def broken(change):
 ])
 def test_a_scheme_breaking_the_rules_is_not_published(change):
     with pytest.raises(SchemeError):
-        _check(broken(change))
+        check_scheme(broken(change))

@@ -6,7 +6,7 @@ import pytest
 from app.core.crypto import mask_phone
 from app.credit_codes import codes
 from tests.resident_support import page_token, sign_in
-from tests.verification_support import login
+from tests.verification_support import login, new_credit_code
 
 PAGES = ["/", "/records", "/score/explained", "/benefits", "/credit-code", "/account",
          "/access-log", "/account/password", "/api/v1/me/score", "/api/v1/me/access-log"]
@@ -92,7 +92,8 @@ def test_a_merchant_staff_session_is_not_a_resident(app, two):
     from app.core.passwords import hash_password
     from app.merchants import services as merchant_services
 
-    merchant = merchant_services.create_merchant("测试商户", "91410100MA3X000008")
+    # a code of its own: the demo's merchants may be in the database (committed browser walks)
+    merchant = merchant_services.create_merchant("测试商户", new_credit_code())
     staff = merchant_services.add_staff(merchant, "店员", "13912345678", hash_password("Staff-pass1"))
     client = app.test_client()
     login(client, staff)  # a live staff session, recorded on the server
