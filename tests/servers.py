@@ -65,16 +65,16 @@ def redis_server(directory):
 
 
 @contextmanager
-def gunicorn(app, database_url, instance_path, workers=2, **env):
+def gunicorn(app, database_url, instance_path, workers=2, stderr=None, **env):
     """Serve `wsgi:app` on the test database and the app's Redis (unless `REDIS_URL` is given)
-    with `workers` sync workers; yield the base URL."""
+    with `workers` sync workers, their log to `stderr` (a file) if given; yield the base URL."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance_path),
                    "REDIS_URL": app.config["REDIS_URL"], "PASSWORD_HASH_COST": "low",
                    **{name: app.config[name] for name in SECRET_NAMES}, **env}
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=environment)
+         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=environment, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until(lambda: requests.get(f"{url}/healthz", timeout=2).ok, process, "gunicorn")

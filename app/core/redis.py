@@ -7,6 +7,7 @@ per interval, not per request. The rate limiter shares the connections, so it co
 meanwhile.
 """
 import atexit
+import logging
 import signal
 import sys
 import threading
@@ -21,6 +22,7 @@ from redis.retry import Retry
 
 BREAK_SECONDS = 5
 _embedded = {}
+log = logging.getLogger(__name__)
 
 
 def _embedded_socket(instance_path):
@@ -81,6 +83,7 @@ class Breaker:
             return method(*args, **kwargs)
         except redis.TimeoutError:
             self.open_until = time.monotonic() + self.seconds
+            log.warning("Redis did not answer in time: skipped for %s s", self.seconds)
             raise
 
 
