@@ -4,11 +4,11 @@ Form posts authenticated by the client's secret (HTTP Basic or in the form), nev
 so they need no CSRF token; the answers are RFC 6749 / RFC 7009 JSON, which OAuth clients read.
 Only a successful answer is committed; a code presented twice also revokes what it gave.
 """
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from app.core.errors import error_response
+from app.core.errors import ApiError, error_response
 from app.core.extensions import db, limiter
 from app.partners import consents
 from app.partners.oauth import server
@@ -42,6 +42,16 @@ def issue_token():
 def revoke_token():
     """RFC 7009: revoke an access or refresh token of this client (200 even if unknown)."""
     return _finish(server.create_endpoint_response("revocation"))
+
+
+@bp.errorhandler(ApiError)
+def refused_input(error):
+    """Input the platform refuses before authlib sees it (a control character in a field) gets
+    an RFC 6749 §5.2 error, which OAuth clients read, not the HTML error page."""
+    response = jsonify({"error": "invalid_request", "error_description": error.message})
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.errorhandler(429)
