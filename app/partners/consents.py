@@ -21,7 +21,18 @@ ACCESS_SECONDS = 600  # access tokens are short-lived; partners refresh them
 
 
 def grant_consent(resident: Resident, client: PartnerClient, scope: str) -> Consent:
+    """A new consent to the client; it replaces the resident's earlier one to the same client
+    (whose tokens stop), so "my authorisations" lists one per client and one tap withdraws it."""
     now = utcnow()
+    earlier = list(db.session.scalars(
+        update(Consent).where(Consent.resident_id == resident.id, Consent.client_id == client.id,
+                              Consent.revoked_at.is_(None), Consent.expires_at > now)
+        .values(revoked_at=now).returning(Consent.id)
+        .execution_options(synchronize_session=False)))
+    for consent_id in earlier:
+        revoke_consent_tokens(consent_id, now)
+        audit(f"resident:{resident.id}", "consent.superseded", "partner_consent", consent_id,
+              subject_id=resident.person_id, data={"partner_id": client.partner_id})
     consent = Consent(resident_id=resident.id, partner_id=client.partner_id, client_id=client.id,
                       scopes=scope.split(), purpose=client.purpose, granted_at=now,
                       expires_at=now + timedelta(days=client.consent_days))

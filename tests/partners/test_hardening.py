@@ -1,5 +1,6 @@
 """What an attacker or an unusual but correct OAuth client tries against the partner API."""
-from tests.partners.conftest import basic, bearer, tokens_for
+from tests.partners.conftest import basic, bearer, make_client, tokens_for
+from tests.resident_support import form_token, sign_in
 
 
 def test_control_characters_at_the_token_endpoints_get_an_oauth_error(app, lender):
@@ -27,3 +28,30 @@ def test_a_wrong_token_type_hint_still_revokes(app, make_resident, lender):
     assert refreshed.status_code == 400 and refreshed.get_json()["error"] == "invalid_grant"
     assert api.get("/api/v1/partner/score",
                    headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_approving_a_client_again_replaces_the_earlier_consent(app, make_resident, lender):
+    """Otherwise withdrawing "the" consent on the page would leave an older one reading on."""
+    resident, api = make_resident(), app.test_client()
+    other = make_client()
+    kept = tokens_for(app, resident, other)
+    first = tokens_for(app, resident, lender)
+    second = tokens_for(app, resident, lender)
+    web = app.test_client()
+    sign_in(web, resident)
+    listed = web.get("/api/v1/me/consents").get_json()["consents"]
+    assert sorted(c["partner"]["name"] for c in listed) == sorted(
+        [lender.partner.name, other.partner.name])
+    refreshed = api.post("/oauth/token", headers=basic(lender), data={
+        "grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    assert refreshed.status_code == 400
+    assert api.get("/api/v1/partner/score",
+                   headers=bearer(first["access_token"])).status_code == 401
+    for tokens in (second, kept):
+        assert api.get("/api/v1/partner/score",
+                       headers=bearer(tokens["access_token"])).status_code == 200
+    mine, = (c for c in listed if c["partner"]["name"] == lender.partner.name)
+    assert web.delete(f"/api/v1/me/consents/{mine['id']}",
+                      headers={"X-CSRFToken": form_token(web, "/consents")}).status_code == 204
+    assert api.get("/api/v1/partner/score",
+                   headers=bearer(second["access_token"])).status_code == 401
