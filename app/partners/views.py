@@ -44,14 +44,23 @@ def revoke_token():
     return _finish(server.create_endpoint_response("revocation"))
 
 
-@bp.errorhandler(ApiError)
-def refused_input(error):
-    """Input the platform refuses before authlib sees it (a control character in a field) gets
-    an RFC 6749 §5.2 error, which OAuth clients read, not the HTML error page."""
-    response = jsonify({"error": "invalid_request", "error_description": error.message})
-    response.status_code = 400
+def _oauth_error(status, description):
+    """An RFC 6749 §5.2 error, which OAuth clients read (not the HTML error page)."""
+    response = jsonify({"error": "invalid_request", "error_description": description})
+    response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(ApiError)
+def refused_input(error):
+    """Input the platform refuses before authlib sees it (a control character in a field)."""
+    return _oauth_error(400, error.message)
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    return _oauth_error(413, _("The upload is too large."))
 
 
 @bp.errorhandler(429)

@@ -55,3 +55,10 @@ def test_approving_a_client_again_replaces_the_earlier_consent(app, make_residen
                       headers={"X-CSRFToken": form_token(web, "/consents")}).status_code == 204
     assert api.get("/api/v1/partner/score",
                    headers=bearer(second["access_token"])).status_code == 401
+
+
+def test_a_body_too_large_at_the_token_endpoint_gets_an_oauth_error(app, lender):
+    form = {"grant_type": "authorization_code", "code": "x" * app.config["MAX_CONTENT_LENGTH"]}
+    response = app.test_client().post("/oauth/token", headers=basic(lender), data=form)
+    assert response.status_code == 413 and response.is_json
+    assert response.get_json()["error"] == "invalid_request"
