@@ -29,6 +29,8 @@ WHAT_RECORD = N_("A record the department delivered about you")
 WHAT_SCORE = N_("Your credit score and tier")
 WHAT_REPORT = N_("Your explained credit report: dimensions, reasons and negative records")
 WHAT_ELIGIBILITY = N_("Whether you qualify for a benefit")
+WHAT_BOOKING = N_("A booking of a benefit for you (such as a deposit-free hotel stay), and "
+                  "whether you qualify for it")
 # and why
 PURPOSE_VERIFICATION = N_("Granting a benefit at the counter")
 PURPOSE_RECORD = N_("The department checking a record it delivered")

@@ -1,4 +1,5 @@
 """What an attacker or an unusual but correct OAuth client tries against the partner API."""
+from app.residents.access import WHAT_BOOKING, access_log
 from tests.partners.conftest import basic, bearer, make_client, tokens_for
 from tests.resident_support import form_token, sign_in
 
@@ -62,3 +63,13 @@ def test_a_body_too_large_at_the_token_endpoint_gets_an_oauth_error(app, lender)
     response = app.test_client().post("/oauth/token", headers=basic(lender), data=form)
     assert response.status_code == 413 and response.is_json
     assert response.get_json()["error"] == "invalid_request"
+
+
+def test_a_booking_shows_in_the_access_log_as_a_booking(app, make_resident, tourism):
+    resident = make_resident(records=[("tax_paid_on_time", 30)])
+    token = tokens_for(app, resident, tourism, scope="booking")["access_token"]
+    booked = app.test_client().post("/api/v1/partner/bookings", headers=bearer(token),
+                                    json={"benefit": tourism.benefit.code, "reference": "H-1"})
+    assert booked.status_code == 200
+    entry, = access_log(resident.person_id)
+    assert entry.who_kind == "partner" and entry.what == WHAT_BOOKING
