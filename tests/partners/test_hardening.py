@@ -1,6 +1,6 @@
 """What an attacker or an unusual but correct OAuth client tries against the partner API."""
 from app.residents.access import WHAT_BOOKING, access_log
-from tests.partners.conftest import basic, bearer, make_client, tokens_for
+from tests.partners.conftest import authorize_path, basic, bearer, make_client, pkce, tokens_for
 from tests.resident_support import form_token, sign_in
 
 
@@ -73,3 +73,14 @@ def test_a_booking_shows_in_the_access_log_as_a_booking(app, make_resident, tour
     assert booked.status_code == 200
     entry, = access_log(resident.person_id)
     assert entry.who_kind == "partner" and entry.what == WHAT_BOOKING
+
+
+def test_the_consent_page_cannot_be_framed(app, make_resident, lender):
+    """A partner's page must not overlay the consent page and trick the resident's tap."""
+    web = app.test_client()
+    sign_in(web, make_resident())
+    _verifier, challenge = pkce()
+    page = web.get(authorize_path(lender, "score", challenge))
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
