@@ -65,8 +65,8 @@ def shown(text: str) -> str:
     return gettext(text) if text else text
 
 
-def access_log(person_id: int, limit: int = 200) -> list[AccessEntry]:
-    """The person's access entries, newest first."""
+def access_log(person_id: int, limit: int = 200, offset: int = 0) -> list[AccessEntry]:
+    """The person's access entries, newest first (`limit` of them, after skipping `offset`)."""
     return list(db.session.scalars(
         select(AccessEntry).where(AccessEntry.person_id == person_id)
-        .order_by(AccessEntry.at.desc(), AccessEntry.id.desc()).limit(limit)))
+        .order_by(AccessEntry.at.desc(), AccessEntry.id.desc()).offset(offset).limit(limit)))

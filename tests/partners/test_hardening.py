@@ -1,5 +1,6 @@
 """What an attacker or an unusual but correct OAuth client tries against the partner API."""
-from app.residents.access import WHAT_BOOKING, access_log
+from app.core.extensions import db
+from app.residents.access import WHAT_BOOKING, access_log, log_access
 from tests.partners.conftest import authorize_path, basic, bearer, make_client, pkce, tokens_for
 from tests.resident_support import form_token, sign_in
 
@@ -84,3 +85,30 @@ def test_the_consent_page_cannot_be_framed(app, make_resident, lender):
     assert page.status_code == 200
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_flood_of_reads_never_hides_an_older_one(app, make_resident):
+    """A partner reading 200 times must not push an earlier reader out of the resident's view."""
+    resident = make_resident()
+    log_access(resident.person_id, "merchant", "早先的商户", "x", "y")
+    db.session.flush()
+    for _ in range(200):
+        log_access(resident.person_id, "partner", "频繁查询的机构", "x", "y")
+    db.session.flush()
+    web = app.test_client()
+    sign_in(web, resident)
+    first = web.get("/api/v1/me/access-log")
+    assert len(first.get_json()["entries"]) == 200
+    assert {e["who"]["name"] for e in first.get_json()["entries"]} == {"频繁查询的机构"}
+    assert first.headers["Link"] == '</api/v1/me/access-log?page=2>; rel="next"'
+    older = web.get("/api/v1/me/access-log?page=2")
+    assert [e["who"]["name"] for e in older.get_json()["entries"]] == ["早先的商户"]
+    assert "Link" not in older.headers
+    page = web.get("/access-log").get_data(as_text=True)
+    assert "早先的商户" not in page and "/access-log?page=2" in page
+    assert "早先的商户" in web.get("/access-log?page=2").get_data(as_text=True)
+    for bad in ("0", "-1", "x", "99999999999"):
+        assert web.get(f"/api/v1/me/access-log?page={bad}").status_code == 422
+    for bad in ("0", "-1", "99999999999"):
+        assert web.get(f"/access-log?page={bad}").status_code == 404
+    assert web.get("/access-log?page=x").status_code == 200  # not a number: the first page
