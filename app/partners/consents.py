@@ -23,6 +23,8 @@ ACCESS_SECONDS = 600  # access tokens are short-lived; partners refresh them
 def grant_consent(resident: Resident, client: PartnerClient, scope: str) -> Consent:
     """A new consent to the client; it replaces the resident's earlier one to the same client
     (whose tokens stop), so "my authorisations" lists one per client and one tap withdraws it."""
+    # one approval per resident at a time, so that two at once cannot both find none earlier
+    db.session.execute(select(Resident.id).where(Resident.id == resident.id).with_for_update())
     now = utcnow()
     earlier = list(db.session.scalars(
         update(Consent).where(Consent.resident_id == resident.id, Consent.client_id == client.id,
