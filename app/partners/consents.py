@@ -101,6 +101,14 @@ def revoke_reused_code(code: str, client: PartnerClient) -> None:
               row.consent_id)
 
 
+def revoke_replayed_refresh(consent_id: int, client: PartnerClient) -> None:
+    """A spent refresh token presented again: stop every token of its consent, the thief's and
+    the partner's alike (OAuth 2.0 Security BCP, RFC 9700 §4.14.2); the partner asks anew."""
+    revoke_consent_tokens(consent_id)
+    audit(f"partner_client:{client.client_id}", "consent.refresh_reused", "partner_consent",
+          consent_id)
+
+
 def save_token(token: dict, client: PartnerClient, consent: Consent) -> Token:
     now = utcnow()
     refresh = token.get("refresh_token")

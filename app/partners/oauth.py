@@ -90,6 +90,11 @@ class RefreshTokenGrant(_ConsentLifetime, grants.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token):
         token = consents.token_by_refresh(refresh_token)
         if token is None or not token.refresh_usable():
+            if token is not None and token.refresh_revoked_at is not None \
+                    and token.check_client(self.request.client):
+                # a spent refresh token again: stolen, and either copy may be the thief's
+                http_request.environ["app.partner_replayed_refresh"] = (token.consent_id,
+                                                                       self.request.client)
             return None
         self.request.consent = token.consent
         return token

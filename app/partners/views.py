@@ -2,7 +2,8 @@
 
 Form posts authenticated by the client's secret (HTTP Basic or in the form), never by a cookie,
 so they need no CSRF token; the answers are RFC 6749 / RFC 7009 JSON, which OAuth clients read.
-Only a successful answer is committed; a code presented twice also revokes what it gave.
+Only a successful answer is committed; a code or a spent refresh token presented again also
+revokes what it gave.
 """
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
@@ -22,8 +23,12 @@ def _finish(response):
         return response
     db.session.rollback()
     reused = request.environ.get("app.partner_reused_code")
+    replayed = request.environ.get("app.partner_replayed_refresh")
     if reused is not None:
         consents.revoke_reused_code(*reused)
+    if replayed is not None:
+        consents.revoke_replayed_refresh(*replayed)
+    if reused is not None or replayed is not None:
         db.session.commit()
     return response
 

@@ -112,3 +112,20 @@ def test_a_flood_of_reads_never_hides_an_older_one(app, make_resident):
     for bad in ("0", "-1", "99999999999"):
         assert web.get(f"/access-log?page={bad}").status_code == 404
     assert web.get("/access-log?page=x").status_code == 200  # not a number: the first page
+
+
+def test_a_spent_refresh_token_presented_again_stops_the_consents_tokens(app, make_resident,
+                                                                          lender):
+    """Refresh tokens rotate, so a spent one coming back means a copy was stolen: the thief's
+    and the partner's tokens stop alike (RFC 9700 §4.14.2)."""
+    api = app.test_client()
+    first = tokens_for(app, make_resident(), lender)
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    second = api.post("/oauth/token", headers=basic(lender), data=form).get_json()
+    replayed = api.post("/oauth/token", headers=basic(lender), data=form)
+    assert replayed.status_code == 400 and replayed.get_json()["error"] == "invalid_grant"
+    assert api.get("/api/v1/partner/score",
+                   headers=bearer(second["access_token"])).status_code == 401
+    again = api.post("/oauth/token", headers=basic(lender), data={
+        "grant_type": "refresh_token", "refresh_token": second["refresh_token"]})
+    assert again.status_code == 400
