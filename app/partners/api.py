@@ -22,7 +22,13 @@ from app.partners.schemas import (
     PartnerReportSchema,
     PartnerScoreSchema,
 )
-from app.residents.access import WHAT_ELIGIBILITY, WHAT_REPORT, WHAT_SCORE, log_access
+from app.residents.access import (
+    WHAT_BOOKING,
+    WHAT_ELIGIBILITY,
+    WHAT_REPORT,
+    WHAT_SCORE,
+    log_access,
+)
 from app.residents.services import open_account
 from app.verification import online
 from app.verification import redemptions as lifecycle
@@ -139,7 +145,7 @@ class Bookings(MethodView):
         """Book a benefit the partner offers online (e.g. a deposit-free hotel stay) for the
         resident (scope `booking`): `granted` with the booking, or `denied` with the counter's
         reason. The same `reference` again returns the same booking."""
-        caller, _person_id = _reader("booking", WHAT_ELIGIBILITY)
+        caller, _person_id = _reader("booking", WHAT_BOOKING)
         if caller.partner.merchant_id is None:
             raise ApiError(403, "not_an_offering_party",
                            _("This partner offers no benefit online."))

@@ -21,7 +21,20 @@ ACCESS_SECONDS = 600  # access tokens are short-lived; partners refresh them
 
 
 def grant_consent(resident: Resident, client: PartnerClient, scope: str) -> Consent:
+    """A new consent to the client; it replaces the resident's earlier one to the same client
+    (whose tokens stop), so "my authorisations" lists one per client and one tap withdraws it."""
+    # one approval per resident at a time, so that two at once cannot both find none earlier
+    db.session.execute(select(Resident.id).where(Resident.id == resident.id).with_for_update())
     now = utcnow()
+    earlier = list(db.session.scalars(
+        update(Consent).where(Consent.resident_id == resident.id, Consent.client_id == client.id,
+                              Consent.revoked_at.is_(None), Consent.expires_at > now)
+        .values(revoked_at=now).returning(Consent.id)
+        .execution_options(synchronize_session=False)))
+    for consent_id in earlier:
+        revoke_consent_tokens(consent_id, now)
+        audit(f"resident:{resident.id}", "consent.superseded", "partner_consent", consent_id,
+              subject_id=resident.person_id, data={"partner_id": client.partner_id})
     consent = Consent(resident_id=resident.id, partner_id=client.partner_id, client_id=client.id,
                       scopes=scope.split(), purpose=client.purpose, granted_at=now,
                       expires_at=now + timedelta(days=client.consent_days))
@@ -86,6 +99,14 @@ def revoke_reused_code(code: str, client: PartnerClient) -> None:
         revoke_consent_tokens(row.consent_id)
         audit(f"partner_client:{client.client_id}", "consent.code_reused", "partner_consent",
               row.consent_id)
+
+
+def revoke_replayed_refresh(consent_id: int, client: PartnerClient) -> None:
+    """A spent refresh token presented again: stop every token of its consent, the thief's and
+    the partner's alike (OAuth 2.0 Security BCP, RFC 9700 §4.14.2); the partner asks anew."""
+    revoke_consent_tokens(consent_id)
+    audit(f"partner_client:{client.client_id}", "consent.refresh_reused", "partner_consent",
+          consent_id)
 
 
 def save_token(token: dict, client: PartnerClient, consent: Consent) -> Token:

@@ -90,6 +90,11 @@ class RefreshTokenGrant(_ConsentLifetime, grants.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token):
         token = consents.token_by_refresh(refresh_token)
         if token is None or not token.refresh_usable():
+            if token is not None and token.refresh_revoked_at is not None \
+                    and token.check_client(self.request.client):
+                # a spent refresh token again: stolen, and either copy may be the thief's
+                http_request.environ["app.partner_replayed_refresh"] = (token.consent_id,
+                                                                       self.request.client)
             return None
         self.request.consent = token.consent
         return token
@@ -106,12 +111,13 @@ class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH
 
     def query_token(self, token_string, token_type_hint):
+        """The hint only orders the search: a token not found as that type is looked for as
+        the other (RFC 7009 §2.1)."""
+        lookups = [consents.token_by_access, consents.token_by_refresh]
         if token_type_hint == "refresh_token":
-            return consents.token_by_refresh(token_string)
-        found = consents.token_by_access(token_string)
-        if found is None and token_type_hint != "access_token":
-            found = consents.token_by_refresh(token_string)
-        return found
+            lookups.reverse()
+        return next((found for lookup in lookups
+                     if (found := lookup(token_string)) is not None), None)
 
     def revoke_token(self, token, request):
         refresh_too = token.refresh_hash == hash_api_key(request.form["token"])

@@ -26,13 +26,13 @@ class PartnerDimensionSchema(ma.Schema):
 
 class FactorSchema(ma.Schema):
     direction = ma.fields.String(required=True, metadata={"enum": ["raised", "lowered"]})
-    text = ma.fields.String(required=True, metadata={"example": "按时纳税（2 条记录）"})
+    text = ma.fields.String(required=True, metadata={"example": "按期足额纳税（2 条记录）"})
     points = ma.fields.Integer(required=True, metadata={"example": 6})
 
 
 class NegativeRecordSchema(ma.Schema):
     type = ma.fields.String(required=True, metadata={"example": "utility_arrears"})
-    name = ma.fields.String(required=True, metadata={"example": "水电燃气欠费"})
+    name = ma.fields.String(required=True, metadata={"example": "拖欠水电气费"})
     severity = ma.fields.String(allow_none=True, required=True,
                                 metadata={"enum": ["minor", "major", "serious", None]})
     occurred_at = ma.fields.Date(required=True)

@@ -74,3 +74,9 @@ class AccessEntrySchema(ma.Schema):
 
 class AccessLogSchema(ma.Schema):
     entries = ma.fields.List(ma.fields.Nested(AccessEntrySchema), required=True)
+
+
+class AccessLogArgs(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000),
+                             metadata={"description": "1 for the newest reads, 2 for the next "
+                                                      "older ones, …"})

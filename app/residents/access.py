@@ -29,6 +29,8 @@ WHAT_RECORD = N_("A record the department delivered about you")
 WHAT_SCORE = N_("Your credit score and tier")
 WHAT_REPORT = N_("Your explained credit report: dimensions, reasons and negative records")
 WHAT_ELIGIBILITY = N_("Whether you qualify for a benefit")
+WHAT_BOOKING = N_("A booking of a benefit for you (such as a deposit-free hotel stay), and "
+                  "whether you qualify for it")
 # and why
 PURPOSE_VERIFICATION = N_("Granting a benefit at the counter")
 PURPOSE_RECORD = N_("The department checking a record it delivered")
@@ -63,8 +65,8 @@ def shown(text: str) -> str:
     return gettext(text) if text else text
 
 
-def access_log(person_id: int, limit: int = 200) -> list[AccessEntry]:
-    """The person's access entries, newest first."""
+def access_log(person_id: int, limit: int = 200, offset: int = 0) -> list[AccessEntry]:
+    """The person's access entries, newest first (`limit` of them, after skipping `offset`)."""
     return list(db.session.scalars(
         select(AccessEntry).where(AccessEntry.person_id == person_id)
-        .order_by(AccessEntry.at.desc(), AccessEntry.id.desc()).limit(limit)))
+        .order_by(AccessEntry.at.desc(), AccessEntry.id.desc()).offset(offset).limit(limit)))

@@ -73,7 +73,7 @@ OPERATIONS = [
 ]
 # operations that take no input at all: nothing to break but the credential, so no negative case
 NO_INPUT = {("GET", "/api/v1/partner/score"), ("GET", "/api/v1/partner/report"),
-            ("GET", "/api/v1/me/score"), ("GET", "/api/v1/me/access-log"),
+            ("GET", "/api/v1/me/score"),
             ("POST", "/api/v1/me/credit-code"), ("GET", "/api/v1/me/consents"),
             ("GET", "/api/v1/me/objections"), ("GET", "/api/v1/me/repairs")}
 CASES = [(method, path, mode) for method, path in OPERATIONS

@@ -8,7 +8,8 @@ from tests.resident_support import form_token, page_token, sign_in
 def test_consents_are_listed_and_revoked_through_the_api(app, make_resident, lender):
     resident = make_resident()
     first = tokens_for(app, resident, lender)
-    refreshed = tokens_for(app, resident, lender, scope="score")
+    # a consent to another client (approving the same client again replaces the consent)
+    refreshed = tokens_for(app, resident, make_client(), scope="score")
     web = app.test_client()
     sign_in(web, resident)
     listed = web.get("/api/v1/me/consents").get_json()["consents"]

@@ -106,3 +106,19 @@ def test_racing_bookings_keep_single_use_and_the_limit(live_server, setup):
     db.session.rollback()
     assert db.session.scalar(select(func.count(Redemption.id)).where(
         Redemption.merchant_id == setup["merchant_id"])) == 2
+
+
+def test_approvals_at_once_leave_one_consent_in_force(live_server, setup):
+    """A double tap (or several tabs) approving the same partner leaves one consent to withdraw,
+    not several that read on after the one withdrawn."""
+    web = signed_in(live_server, setup["phone"], setup["password"])
+    _verifier, challenge = pkce()
+    path = "/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": setup["auth"][0], "redirect_uri": CALLBACK,
+        "scope": "booking", "state": "s", "code_challenge": challenge,
+        "code_challenge_method": "S256"})
+    answers = _all_at_once(lambda: web.post(live_server + path, allow_redirects=False, timeout=60,
+                                            data={"csrf_token": web.csrf, "decision": "approve"}))
+    assert {a.status_code for a in answers} == {302}
+    listed = web.get(f"{live_server}/api/v1/me/consents", timeout=10).json()["consents"]
+    assert len(listed) == 1
