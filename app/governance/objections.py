@@ -63,9 +63,15 @@ def _target(resident, record_id, redemption_id) -> Target:
     record = db.session.get(CreditRecord, record_id)
     if record is None or record.person_id != resident.person_id:
         raise ApiError(404, "record_not_found", _("You have no record with that id."))
-    if record.status != "active":
-        raise ApiError(409, "record_not_active", _("Only a record in force can be objected to."))
+    _refuse_unless_active(record.status)
     return Target(resident.person_id, record.department_id, record=record)
+
+
+def _refuse_unless_active(status):
+    if status is None:  # purged at the end of its retention
+        raise ApiError(404, "record_not_found", _("You have no record with that id."))
+    if status != "active":
+        raise ApiError(409, "record_not_active", _("Only a record in force can be objected to."))
 
 
 def file_objection(resident, reason: str, record_id=None, redemption_id=None,
@@ -73,6 +79,10 @@ def file_objection(resident, reason: str, record_id=None, redemption_id=None,
     """File and forward an objection at once; the record keeps counting meanwhile."""
     target = _target(resident, record_id, redemption_id)
     lock_people([target.person_id])  # one open objection per record, even with double clicks
+    if target.record is not None:
+        # the department or the purge may have changed the record while we waited for the lock
+        _refuse_unless_active(db.session.scalar(
+            select(CreditRecord.status).where(CreditRecord.id == record_id)))
     if _open_objection(record_id, redemption_id) is not None:
         raise ApiError(409, "objection_open", _("An objection to this is already under way."))
     forward_by, verdict_by, notify_by, final_by, estimated = deadlines_from(city_today())

@@ -49,6 +49,12 @@ def file_repair(resident, record_id, statement: str, commitment: bool, attachmen
                        _("Repair of this record opens on %(day)s.", day=opens.isoformat()),
                        {"opens_on": opens.isoformat()})
     lock_people([record.person_id])  # one pending application per record
+    # the department or the purge may have changed the record while we waited for the lock
+    status = db.session.scalar(select(CreditRecord.status).where(CreditRecord.id == record_id))
+    if status is None:
+        raise ApiError(404, "record_not_found", _("You have no record with that id."))
+    if status != "active":
+        raise ApiError(409, "not_repairable", _("This record cannot be repaired."))
     if pending_repair(record.id) is not None:
         raise ApiError(409, "repair_pending", _("An application for this record is under review."))
     repair = Repair(person_id=record.person_id, resident_id=resident.id, record_id=record.id,

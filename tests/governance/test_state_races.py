@@ -1,0 +1,61 @@
+"""What changes while a resident's filing waits for the person's lock: the department revoking
+the record, or the nightly purge deleting it. The filing looks again once it holds the lock and
+refuses in a friendly way (never a 500, never an objection or application about nothing)."""
+import pytest
+from sqlalchemy import func, select, text
+
+from app.core.errors import ApiError
+from app.core.extensions import db
+from app.governance import objections, repairs
+from app.governance.models import Objection, Repair
+from app.records.purge import purge_records
+from app.residents.locks import lock_people
+from tests.governance.support import record_of
+
+
+def _revoke(record_id):
+    """The department's revocation, committed by another transaction meanwhile."""
+    db.session.execute(text("UPDATE credit_records SET status = 'revoked' WHERE id = :id"),
+                       {"id": record_id})
+
+
+def _purge(record_id):
+    purge_records([record_id])
+
+
+def _meanwhile(monkeypatch, module, change, record_id):
+    """Run `change` just before the filing takes the person's lock."""
+    def lock_after_change(person_ids):
+        change(record_id)
+        lock_people(person_ids)
+    monkeypatch.setattr(module, "lock_people", lock_after_change)
+
+
+@pytest.mark.parametrize("change, status", [(_revoke, 409), (_purge, 404)])
+def test_an_objection_is_refused_when_its_record_changed_before_the_lock(
+        app, make_department, make_resident, monkeypatch, change, status):
+    make_department(issues="fare_evasion")
+    resident = make_resident(records=[("fare_evasion", 40)])
+    record_id = record_of(resident, "fare_evasion").id
+    _meanwhile(monkeypatch, objections, change, record_id)
+    with pytest.raises(ApiError) as refused:
+        objections.file_objection(resident, "不是我", record_id=record_id)
+    assert refused.value.status == status
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Objection).where(
+        Objection.record_id == record_id)) == 0
+
+
+@pytest.mark.parametrize("change, status", [(_revoke, 409), (_purge, 404)])
+def test_a_repair_is_refused_when_its_record_changed_before_the_lock(
+        app, make_department, make_resident, monkeypatch, change, status):
+    make_department(issues="fare_evasion")
+    resident = make_resident(records=[("fare_evasion", 120)])
+    record_id = record_of(resident, "fare_evasion").id
+    _meanwhile(monkeypatch, repairs, change, record_id)
+    with pytest.raises(ApiError) as refused:
+        repairs.file_repair(resident, record_id, "已补缴票款", True)
+    assert refused.value.status == status
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Repair).where(
+        Repair.record_id == record_id)) == 0
