@@ -78,11 +78,13 @@ def _replaceable(action):
                and_(Redemption.status == "defaulted", Redemption.record_id.is_(None)))
 
 
-def report(caller, redemption, action, note="") -> Redemption:
-    """Apply a merchant's outcome report; repeating the same report is a no-op.
+def report(caller, redemption, action, note="") -> bool:
+    """Apply a merchant's outcome report; True if it changed the redemption, False for a
+    repeat of the report already applied (a no-op).
 
     The transition is one conditional UPDATE: of two reports racing on a redemption exactly one
-    changes it, and only that one adds records.
+    changes it, and only that one adds records (and, for a default, has the resident told:
+    `tell_resident_of_default` after the commit).
     """
     if action == "default" and not note.strip():
         raise ApiError(422, "note_required",
@@ -105,7 +107,7 @@ def report(caller, redemption, action, note="") -> Redemption:
     db.session.refresh(redemption)
     if not changed:
         if redemption.status == target:
-            return redemption
+            return False
         raise ApiError(409, "invalid_transition",
                        _("This redemption is already %(status)s.", status=redemption.status),
                        {"status": redemption.status})
@@ -115,7 +117,7 @@ def report(caller, redemption, action, note="") -> Redemption:
           subject_id=redemption.person_id,
           data={"merchant_id": redemption.merchant_id, "note": note})
     db.session.flush()
-    return redemption
+    return True
 
 
 def tell_resident_of_default(redemption) -> None:
