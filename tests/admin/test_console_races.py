@@ -1,0 +1,56 @@
+"""Two operators acting on the same thing at once: the second publishing of one scheme version
+and the second rotation of one department's key are refused in a friendly way, never a 500 and
+never a key shown as new that no longer works."""
+import re
+
+import pytest
+
+from app.admin import schemes
+from app.catalogue.services import parse_scheme
+from app.core import crypto
+from app.core.extensions import db
+from app.departments import services as department_services
+from app.departments.models import Department
+from tests.admin.conftest import post
+from tests.admin.scheme_files import scheme_text
+from tests.verification_support import fresh_key_cache  # noqa: F401 - forgets the scheme cached
+
+
+def test_a_version_published_meanwhile_by_another_operator_is_a_friendly_refusal(
+        app, signed_in, monkeypatch):
+    client = signed_in("operator")
+    source = scheme_text("t-race-1")
+    publish = schemes.publish
+
+    def other_operator_first(data, actor):
+        publish(parse_scheme(source), "operator:other")  # committed while this one checked
+        return publish(data, actor)
+
+    monkeypatch.setattr(schemes, "publish", other_operator_first)
+    answer = post(client, "/admin/schemes/publish", {"source": source})
+    assert answer.status_code == 409, answer.status_code
+    assert "t-race-1" in answer.get_data(as_text=True)  # the version is named as taken
+
+
+def test_a_key_rotated_meanwhile_by_another_operator_is_not_overwritten(
+        app, signed_in, make_department, monkeypatch):
+    client = signed_in("operator")
+    department = make_department()
+    others = crypto.new_api_key("dep")
+    new_key = crypto.new_api_key
+
+    def rotated_by_another_first(prefix):
+        db.session.execute(Department.__table__.update()
+                           .where(Department.id == department.id)
+                           .values(api_key_hash=crypto.hash_api_key(others)))
+        return new_key(prefix)
+
+    monkeypatch.setattr(department_services.crypto, "new_api_key", rotated_by_another_first)
+    answer = post(client, f"/admin/departments/{department.id}/key")
+    monkeypatch.undo()
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409, page
+    assert "rotated" in page or "轮换" in page
+    assert not re.search(r"dep_[A-Za-z0-9_-]{20,}", page)  # no key shown that would not work
+    db.session.expire_all()
+    assert db.session.get(Department, department.id).api_key_hash == crypto.hash_api_key(others)
