@@ -8,6 +8,7 @@ from app.core.errors import ApiError
 from app.core.extensions import db
 from app.governance import objections, repairs
 from app.governance.models import Objection, Repair
+from app.verification.models import Redemption
 from app.records.purge import purge_records
 from app.residents.locks import lock_people
 from tests.governance.support import record_of
@@ -59,3 +60,27 @@ def test_a_repair_is_refused_when_its_record_changed_before_the_lock(
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Repair).where(
         Repair.record_id == record_id)) == 0
+
+
+def test_a_default_completed_by_the_merchant_during_its_objection_stays_completed(
+        app, make_resident, make_merchant):
+    """The merchant settles a contested default (the item came back after all) before the
+    verdict: upholding the objection then annuls nothing, and the completed use with its
+    positive record stands."""
+    from tests.verification_support import bearer, issue, verify
+
+    api = app.test_client()
+    resident, merchant = make_resident(), make_merchant()
+    rid = verify(api, merchant, issue(resident), merchant.benefits[0]).get_json()["redemption_id"]
+    assert api.post(f"/api/v1/redemptions/{rid}/default", json={"note": "未归还"},
+                    headers=bearer(merchant)).status_code == 200
+    objection = objections.file_objection(resident, "已归还", redemption_id=rid)
+    completed = api.post(f"/api/v1/redemptions/{rid}/complete", headers=bearer(merchant))
+    assert completed.status_code == 200, completed.get_data(as_text=True)
+    record_id = completed.get_json()["record_id"]
+
+    objections.decide(objection.id, "upheld", "商户已确认归还", "operator:审核员")
+    redemption = db.session.get(Redemption, rid)
+    db.session.refresh(redemption)
+    assert (redemption.status, redemption.record_id, redemption.contested) == (
+        "completed", record_id, False)
