@@ -107,6 +107,10 @@ def rotate_partner_secret(partner_id, client_pk):
     if client.revoked_at is not None:
         abort(409)
     secret = services.new_secret(client, actor=current_operator().actor)
+    if secret is None:  # nothing was written
+        flash(_("Another operator has just rotated this secret; rotate it again only if the "
+                "new secret was lost."), "error")
+        return _detail(partner, status=409)
     db.session.commit()
     return _detail(partner, new_client=client, new_secret=secret)
 

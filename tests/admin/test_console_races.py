@@ -11,7 +11,10 @@ from app.core import crypto
 from app.core.extensions import db
 from app.departments import services as department_services
 from app.departments.models import Department
+from app.partners import services as partner_services
+from app.partners.models import PartnerClient
 from tests.admin.conftest import post
+from tests.partners.conftest import lender  # noqa: F401 - a fixture
 from tests.admin.scheme_files import scheme_text
 from tests.verification_support import fresh_key_cache  # noqa: F401 - forgets the scheme cached
 
@@ -54,3 +57,24 @@ def test_a_key_rotated_meanwhile_by_another_operator_is_not_overwritten(
     assert not re.search(r"dep_[A-Za-z0-9_-]{20,}", page)  # no key shown that would not work
     db.session.expire_all()
     assert db.session.get(Department, department.id).api_key_hash == crypto.hash_api_key(others)
+
+
+def test_a_partner_secret_rotated_meanwhile_by_another_operator_is_not_overwritten(
+        app, signed_in, lender, monkeypatch):
+    client = signed_in("operator")
+    others = "the-other-operators-new-secret"
+    draw = partner_services.secrets.token_urlsafe
+
+    def rotated_by_another_first(n):
+        db.session.execute(PartnerClient.__table__.update()
+                           .where(PartnerClient.id == lender.client.id)
+                           .values(secret_hash=crypto.hash_api_key(others)))
+        return draw(n)
+
+    monkeypatch.setattr(partner_services.secrets, "token_urlsafe", rotated_by_another_first)
+    answer = post(client, f"/admin/partners/{lender.partner.id}/clients/{lender.client.id}/secret")
+    monkeypatch.undo()
+    assert answer.status_code == 409, answer.status_code
+    db.session.expire_all()
+    assert db.session.get(PartnerClient, lender.client.id).secret_hash == crypto.hash_api_key(
+        others)
