@@ -3,6 +3,8 @@
 What an entry says about a person (a score, a record's change) shows only when the operator
 asks for that person's trail, and that reading is logged in the person's access log.
 """
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +22,14 @@ from app.core.http import safe_next
 from app.residents.access import log_access
 
 MAX_ID = 2**63 - 1
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # a day the log can hold entries of
+
+
+def plausible_day(_form, field):
+    """A day in the log's span: a date near the ends of the calendar cannot become a moment."""
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Enter a date from %(first)s to %(last)s.",
+                                 first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
 
 
 class AuditFilterForm(FlaskForm):
@@ -31,8 +41,8 @@ class AuditFilterForm(FlaskForm):
     object = StringField(_l("Object"), filters=[strip], validators=[at_most(120)])
     subject = Number(_l("Person (id)"), validators=[Optional(), NumberRange(
         min=1, max=MAX_ID, message=_l("Enter a person's number."))])
-    since = Day(_l("Start date"), validators=[Optional()])
-    until = Day(_l("End date"), validators=[Optional()])
+    since = Day(_l("Start date"), validators=[Optional(), plausible_day])
+    until = Day(_l("End date"), validators=[Optional(), plausible_day])
     before = Number(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def validate_until(self, field):

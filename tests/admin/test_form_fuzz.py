@@ -14,8 +14,8 @@ from tests.governance.support import record_of
 from tests.partners.conftest import new_credit_code
 from tests.verification_support import make_benefit, make_merchant  # noqa: F401 - fixtures
 
-HOSTILE = ["\x00", "a\x00b", "x" * 20_000, "-1", "9" * 40, "2026-13-45", "<script>x</script>",
-           "\u202e\u0007", " ", "0"]
+HOSTILE = ["\x00", "a\x00b", "x" * 20_000, "-1", "9" * 40, "2026-13-45", "0001-01-01",
+           "9999-12-31", "<script>x</script>", "\u202e\u0007", " ", "0"]
 
 
 class Forms(HTMLParser):
@@ -101,3 +101,12 @@ def test_no_console_form_answers_hostile_values_with_a_500(app, world, signed_in
     assert broke == []
     # the plausible values pass, so each hostile one is what the form had to deal with
     assert len(accepted) >= (6 if role == "operator" else 2), accepted
+
+
+@pytest.mark.parametrize("query", [
+    "since=0001-01-01", "until=9999-12-31", "since=0001-01-01&until=9999-12-31",
+    "subject=9223372036854775807", "before=9223372036854775807", "subject=99999999999",
+    "object=objection:" + "9" * 100, "actor=%25", "action=_%25"])
+def test_the_audit_filters_answer_extreme_values_without_a_500(app, signed_in, query):
+    answer = signed_in("auditor").get(f"/admin/audit?{query}")
+    assert answer.status_code in (200, 422), answer.status_code
