@@ -19,9 +19,10 @@ from app.admin.forms import Day, Number, at_most, strip
 from app.core.audit import audit
 from app.core.extensions import db
 from app.core.http import safe_next
+from app.core.validation import MAX_ROW_ID
 from app.residents.access import log_access
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # audit entries' ids are 64-bit; persons' ids are rows like any other
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # a day the log can hold entries of
 
 
@@ -40,7 +41,7 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action"), filters=[strip], validators=[at_most(80)])
     object = StringField(_l("Object"), filters=[strip], validators=[at_most(120)])
     subject = Number(_l("Person (id)"), validators=[Optional(), NumberRange(
-        min=1, max=MAX_ID, message=_l("Enter a person's number."))])
+        min=1, max=MAX_ROW_ID, message=_l("Enter a person's number."))])
     since = Day(_l("Start date"), validators=[Optional(), plausible_day])
     until = Day(_l("End date"), validators=[Optional(), plausible_day])
     before = Number(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
