@@ -110,3 +110,12 @@ def test_no_console_form_answers_hostile_values_with_a_500(app, world, signed_in
 def test_the_audit_filters_answer_extreme_values_without_a_500(app, signed_in, query):
     answer = signed_in("auditor").get(f"/admin/audit?{query}")
     assert answer.status_code in (200, 422), answer.status_code
+
+
+@pytest.mark.parametrize("job_id", ["%00", "%E2%80%AE", "%FF", "a%20b", "x.y"])
+@pytest.mark.parametrize("page", ["/admin/intake/{}", "/admin/intake/{}.json",
+                                  "/admin/intake/{}/errors.csv", "/admin/schemes/rescore/{}",
+                                  "/admin/schemes/rescore/{}.json"])
+def test_a_job_page_with_an_impossible_job_id_is_a_404(app, signed_in, page, job_id):
+    answer = signed_in("operator").get(page.format(job_id))
+    assert answer.status_code == 404, answer.status_code
