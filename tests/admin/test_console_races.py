@@ -2,18 +2,21 @@
 and the second rotation of one department's key are refused in a friendly way, never a 500 and
 never a key shown as new that no longer works."""
 import re
+import time
 
 import pytest
 
-from app.admin import schemes
+from app.admin import accounts, schemes
+from app.admin.models import Operator
 from app.catalogue.services import parse_scheme
 from app.core import crypto
 from app.core.extensions import db
+from app.core.time import utcnow
 from app.departments import services as department_services
 from app.departments.models import Department
 from app.partners import services as partner_services
 from app.partners.models import PartnerClient
-from tests.admin.conftest import post
+from tests.admin.conftest import post, totp_code
 from tests.partners.conftest import lender  # noqa: F401 - a fixture
 from tests.admin.scheme_files import scheme_text
 from tests.verification_support import fresh_key_cache  # noqa: F401 - forgets the scheme cached
@@ -78,3 +81,20 @@ def test_a_partner_secret_rotated_meanwhile_by_another_operator_is_not_overwritt
     db.session.expire_all()
     assert db.session.get(PartnerClient, lender.client.id).secret_hash == crypto.hash_api_key(
         others)
+
+
+def test_an_authenticator_enrolled_meanwhile_in_another_tab_is_not_enrolled_again(
+        app, make_operator):
+    """Two enrolment pages confirmed at once (with the codes of two steps): the second must not
+    replace the recovery codes the first has just shown."""
+    operator = make_operator("reviewer", enrolled=False)
+    first_codes = accounts.enrol(operator, totp_code(operator, time.time() - 30))
+    assert first_codes is not None
+    db.session.execute(Operator.__table__.update().where(Operator.id == operator.id)
+                       .values(totp_enrolled_at=None))
+    db.session.expire(operator)
+    stale = db.session.get(Operator, operator.id)  # the other tab read it before the first won
+    db.session.execute(Operator.__table__.update().where(Operator.id == operator.id)
+                       .values(totp_enrolled_at=utcnow()))
+    assert accounts.enrol(stale, totp_code(operator)) is None
+    assert accounts.recovery_codes_left(operator) == len(first_codes)
