@@ -20,8 +20,11 @@ from app.core.audit import audit
 from app.core.extensions import db
 from app.core.http import safe_next
 from app.core.validation import MAX_ROW_ID
-from app.residents.access import log_access
+from app.residents.access import N_, log_access
 
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_TRAIL = N_("The audit trail of what was done about you")
+PURPOSE_AUDIT = N_("Auditing the platform")
 MAX_ID = 2**63 - 1  # audit entries' ids are 64-bit; persons' ids are rows like any other
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # a day the log can hold entries of
 
@@ -69,7 +72,7 @@ def audit_log():
     subject = form.subject.data
     if subject is not None and entries:
         operator = current_operator()
-        log_access(subject, "operator", operator.username, _("audit trail"), _("audit"))
+        log_access(subject, "operator", operator.username, WHAT_TRAIL, PURPOSE_AUDIT)
         audit(operator.actor, "audit_log.read_trail", "person", subject, subject_id=subject)
         db.session.commit()
     args = {name: value for name, value in request.args.items() if name != "before"}

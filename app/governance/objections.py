@@ -20,7 +20,7 @@ from app.core.workdays import add_working_days
 from app.departments.models import Department
 from app.records import services as records
 from app.records.models import CreditRecord
-from app.residents.access import log_access
+from app.residents.access import N_, log_access
 from app.residents.locks import lock_people
 from app.residents.models import Resident
 from app.residents.sms import sms_sender
@@ -30,6 +30,9 @@ from app.governance.attachments import store_attachments
 from app.governance.models import OPEN_OBJECTION, Objection
 
 FORWARD_DAYS, VERDICT_DAYS, NOTIFY_DAYS, FINAL_DAYS = 5, 5, 2, 12
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_OBJECTION = N_("Your objection and the record it is about")
+PURPOSE_DEPARTMENT_CHECK = N_("The department checking your objection")
 VERDICTS = ("upheld", "rejected")
 
 
@@ -162,8 +165,8 @@ def department_objection(department, objection_id) -> Objection:
 
 
 def _log_read(department, objection):
-    log_access(objection.person_id, "department", department.name, "objection",
-               "verifying an objection")
+    log_access(objection.person_id, "department", department.name, WHAT_OBJECTION,
+               PURPOSE_DEPARTMENT_CHECK)
 
 
 def source_id(objection) -> str | None:

@@ -15,7 +15,12 @@ from app.governance.attachments import store_attachments
 from app.governance.models import Repair
 from app.records.models import CreditRecord
 from app.records.services import mark_repaired
+from app.residents.access import N_
 from app.residents.locks import lock_people
+
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_REPAIR = N_("Your credit repair application and the record it is about")
+PURPOSE_DECIDING_REPAIR = N_("Deciding your credit repair application")
 
 
 def repair_opens_on(record, rules=None) -> date | None:
