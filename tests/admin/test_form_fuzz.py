@@ -46,7 +46,8 @@ def plausible(name):
     unique = uuid.uuid4().hex[:8]
     return {"code": f"fz_{unique}", "name": f"模糊测试{unique}", "name_en": f"Fuzz {unique}",
             "credit_code": new_credit_code(), "phone": f"139{uuid.uuid4().int % 10**8:08d}",
-            "min_score": "600", "limit_count": "3", "valid_from": "2026-01-01", "valid_until": "2026-12-31",
+            "min_score": "600", "limit_count": "3", "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31",
             "reason": "核实无误", "role": "clerk", "label": "fuzz", "url": "https://example.org/cb",
             "redirect_uris": "https://example.org/cb", "source": ""}.get(name, "x")
 
