@@ -14,10 +14,13 @@ from app.core.extensions import db
 from app.core.time import utcnow
 from app.departments import services as department_services
 from app.departments.models import Department
+from app.merchants import services as merchant_services
+from app.merchants.models import merchant_benefits
 from app.partners import services as partner_services
 from app.partners.models import PartnerClient
 from tests.admin.conftest import post, totp_code
 from tests.partners.conftest import lender  # noqa: F401 - a fixture
+from tests.verification_support import make_benefit, make_merchant  # noqa: F401 - fixtures
 from tests.admin.scheme_files import scheme_text
 from tests.verification_support import fresh_key_cache  # noqa: F401 - forgets the scheme cached
 
@@ -98,3 +101,58 @@ def test_an_authenticator_enrolled_meanwhile_in_another_tab_is_not_enrolled_agai
                        .values(totp_enrolled_at=utcnow()))
     assert accounts.enrol(stale, totp_code(operator)) is None
     assert accounts.recovery_codes_left(operator) == len(first_codes)
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+def test_offers_changed_meanwhile_by_another_operator_are_a_friendly_refusal(
+        app, signed_in, make_merchant, make_benefit, monkeypatch, change):
+    """Two operators saving the same merchant's benefits at once: the second one's save finds
+    the offer already added (or removed) and is asked to look again, not shown a 500."""
+    client = signed_in("operator")
+    kept, other = make_benefit(), make_benefit()
+    merchant = make_merchant(benefits=[kept] + ([other] if change == "remove" else []))
+    db.session.commit()
+    wanted = [kept.code] + ([other.code] if change == "add" else [])
+    save = merchant_services.set_benefits
+
+    def saved_by_another_first(merchant_, benefits):
+        pair = {"merchant_id": merchant.id, "benefit_id": other.id}
+        table = merchant_benefits
+        db.session.execute(table.insert().values(**pair) if change == "add" else
+                           table.delete().where(table.c.merchant_id == merchant.id,
+                                                table.c.benefit_id == other.id))
+        return save(merchant_, benefits)
+
+    monkeypatch.setattr(merchant_services, "set_benefits", saved_by_another_first)
+    answer = post(client, f"/admin/merchants/{merchant.id}/benefits", {"benefits": wanted})
+    assert answer.status_code == 409, answer.status_code
+
+
+def test_a_benefits_offers_changed_meanwhile_are_a_friendly_refusal(
+        app, signed_in, make_merchant, make_benefit, monkeypatch):
+    from app.admin import benefits as benefit_pages
+    from tests.admin.test_form_fuzz import forms_of
+
+    client = signed_in("operator")
+    benefit = make_benefit(name_en="Waiver")
+    merchant = make_merchant(benefits=[])
+    db.session.commit()
+    url = f"/admin/benefits/{benefit.id}"
+    (_action, _method, fields), *_rest = [f for f in forms_of(client.get(url).get_data(
+        as_text=True)) if f[0] == url]
+    fields.pop("csrf_token", None)
+    offer = benefit_pages.set_offering
+
+    def offered_by_another_first(benefit_, merchants):
+        for chosen in merchants:
+            list(chosen.benefits)  # this request read the offers before the other one saved
+        db.session.execute(merchant_benefits.insert().values(merchant_id=merchant.id,
+                                                             benefit_id=benefit.id))
+        return offer(benefit_, merchants)
+
+    monkeypatch.setattr(benefit_pages, "set_offering", offered_by_another_first)
+    answer = post(client, url, {**fields, "name": "新名称", "merchants": [str(merchant.id)],
+                                "limit_count": "", "limit_period": ""})
+    assert answer.status_code == 409, answer.status_code
+    db.session.expire_all()
+    assert benefit.name != "新名称"  # saved with its offers or not at all
