@@ -15,11 +15,11 @@ from app.core.time import utcnow
 from app.departments import services as department_services
 from app.departments.models import Department
 from app.merchants import services as merchant_services
-from app.merchants.models import merchant_benefits
+from app.merchants.models import Merchant, merchant_benefits
 from app.partners import services as partner_services
 from app.partners.models import PartnerClient
 from tests.admin.conftest import post, totp_code
-from tests.partners.conftest import lender  # noqa: F401 - a fixture
+from tests.partners.conftest import lender, tourism  # noqa: F401 - fixtures
 from tests.verification_support import make_benefit, make_merchant  # noqa: F401 - fixtures
 from tests.admin.scheme_files import scheme_text
 from tests.verification_support import fresh_key_cache  # noqa: F401 - forgets the scheme cached
@@ -156,3 +156,23 @@ def test_a_benefits_offers_changed_meanwhile_are_a_friendly_refusal(
     assert answer.status_code == 409, answer.status_code
     db.session.expire_all()
     assert benefit.name != "新名称"  # saved with its offers or not at all
+
+
+def test_a_partners_online_offers_changed_meanwhile_are_a_friendly_refusal(
+        app, signed_in, make_benefit, tourism, monkeypatch):
+    client = signed_in("operator")
+    extra = make_benefit()
+    db.session.commit()
+    offer = partner_services.offer_online
+
+    def offered_by_another_first(partner, codes, actor="system"):
+        merchant = db.session.get(Merchant, partner.merchant_id)
+        list(merchant.benefits)  # this request read the offers before the other one saved
+        db.session.execute(merchant_benefits.insert().values(merchant_id=merchant.id,
+                                                             benefit_id=extra.id))
+        return offer(partner, codes, actor=actor)
+
+    monkeypatch.setattr(partner_services, "offer_online", offered_by_another_first)
+    answer = post(client, f"/admin/partners/{tourism.partner.id}/offers",
+                  {"benefits": [tourism.benefit.code, extra.code]})
+    assert answer.status_code == 409, answer.status_code
