@@ -185,6 +185,7 @@ def decide(objection_id, verdict, reason, actor, department=None, correction=Non
     """
     if verdict not in VERDICTS:
         raise ApiError(422, "invalid_input", _("The verdict is upheld or rejected."))
+    _lock_person_of(objection_id)
     now = utcnow()
     scope = [Objection.id == objection_id]
     if department is not None:
@@ -211,6 +212,14 @@ def decide(objection_id, verdict, reason, actor, department=None, correction=Non
     return objection
 
 
+def _lock_person_of(objection_id):
+    """Lock the objection's person before its row: the purge, like every writer of records,
+    takes the person first, and the other order could deadlock with it."""
+    person_id = db.session.scalar(select(Objection.person_id).where(Objection.id == objection_id))
+    if person_id is not None:
+        lock_people([person_id])
+
+
 def _jsonable(correction):
     if not correction:
         return None
@@ -235,6 +244,7 @@ def _apply(objection, upheld, correction, actor):
 def withdraw(resident, objection_id) -> Objection:
     """The resident withdraws an open objection; a held default is released."""
     objection = resident_objection(resident, objection_id)
+    _lock_person_of(objection.id)
     changed = db.session.execute(
         update(Objection).where(Objection.id == objection.id,
                                 Objection.status.in_(OPEN_OBJECTION))

@@ -98,6 +98,10 @@ def decide_repair(repair_id: int, operator_name: str, approve: bool, reason: str
     if not reason:
         raise ApiError(422, "reason_required", _("Give the reasons for the decision."))
     status = "approved" if approve else "refused"
+    # the person before the row, as the purge (which deletes applications) takes them
+    person_id = db.session.scalar(select(Repair.person_id).where(Repair.id == repair_id))
+    if person_id is not None:
+        lock_people([person_id])
     now = utcnow()
     changed = db.session.execute(
         update(Repair).where(Repair.id == repair_id, Repair.status == "submitted")

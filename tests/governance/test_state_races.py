@@ -2,7 +2,7 @@
 the record, or the nightly purge deleting it. The filing looks again once it holds the lock and
 refuses in a friendly way (never a 500, never an objection or application about nothing)."""
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app.core.errors import ApiError
 from app.core.extensions import db
@@ -84,3 +84,55 @@ def test_a_default_completed_by_the_merchant_during_its_objection_stays_complete
     db.session.refresh(redemption)
     assert (redemption.status, redemption.record_id, redemption.contested) == (
         "completed", record_id, False)
+
+
+@pytest.fixture
+def statement_order(monkeypatch):
+    """The order in which the person's lock is taken and the case rows are written."""
+    order = []
+
+    def record(_conn, _cursor, statement, *_args):
+        verb = statement.lstrip().split(" ", 2)
+        if verb[0].upper() in ("UPDATE", "DELETE") and len(verb) > 1:
+            order.append(f"{verb[0].upper()} {verb[1]}")
+
+    def locked(person_ids):
+        order.append("lock")
+        lock_people(person_ids)
+
+    for module in (objections, repairs):
+        monkeypatch.setattr(module, "lock_people", locked)
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield order
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _first(order, prefix):
+    return next((i for i, step in enumerate(order) if step.startswith(prefix)), len(order))
+
+
+@pytest.mark.parametrize("step", ["verdict", "withdrawal"])
+def test_an_objection_is_decided_with_its_person_locked_before_its_row(
+        app, make_department, make_resident, statement_order, step):
+    """The purge locks the person, then deletes the objection: a verdict or a withdrawal that
+    held the objection's row while waiting for the person would deadlock with it."""
+    make_department(issues="fare_evasion")
+    resident = make_resident(records=[("fare_evasion", 40)])
+    objection = objections.file_objection(resident, "不是我",
+                                          record_id=record_of(resident, "fare_evasion").id)
+    statement_order.clear()
+    if step == "verdict":
+        objections.decide(objection.id, "upheld", "核实", "operator:审核员")
+    else:
+        objections.withdraw(resident, objection.id)
+    assert _first(statement_order, "lock") < _first(statement_order, "UPDATE objections")
+
+
+def test_a_repair_is_decided_with_its_person_locked_before_its_row(
+        app, make_department, make_resident, statement_order):
+    make_department(issues="fare_evasion")
+    resident = make_resident(records=[("fare_evasion", 120)])
+    repair = repairs.file_repair(resident, record_of(resident, "fare_evasion").id, "已补缴", True)
+    statement_order.clear()
+    repairs.decide_repair(repair.id, "7", True, "材料齐全")
+    assert _first(statement_order, "lock") < _first(statement_order, "UPDATE repairs")
