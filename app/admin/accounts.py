@@ -153,7 +153,14 @@ def enrol(operator: Operator, code: str) -> list[str] | None:
     the code is wrong (or the operator is already enrolled)."""
     if operator.totp_enrolled_at is not None or not accept_totp(operator, code):
         return None
-    operator.totp_enrolled_at = utcnow()
+    # a conditional UPDATE: of two enrolment pages confirmed at once, only one enrols and
+    # shows recovery codes (the other would replace them unseen)
+    enrolled = db.session.execute(
+        update(Operator).where(Operator.id == operator.id, Operator.totp_enrolled_at.is_(None))
+        .values(totp_enrolled_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(operator)
+    if enrolled != 1:
+        return None
     codes = new_recovery_codes(operator)
     audit(operator.actor, "operator.enrolled_totp", "operator", operator.id)
     return codes

@@ -3,6 +3,8 @@
 What an entry says about a person (a score, a record's change) shows only when the operator
 asks for that person's trail, and that reading is logged in the person's access log.
 """
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,9 +19,21 @@ from app.admin.forms import Day, Number, at_most, strip
 from app.core.audit import audit
 from app.core.extensions import db
 from app.core.http import safe_next
-from app.residents.access import log_access
+from app.core.validation import MAX_ROW_ID
+from app.residents.access import N_, log_access
 
-MAX_ID = 2**63 - 1
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_TRAIL = N_("The audit trail of what was done about you")
+PURPOSE_AUDIT = N_("Auditing the platform")
+MAX_ID = 2**63 - 1  # audit entries' ids are 64-bit; persons' ids are rows like any other
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # a day the log can hold entries of
+
+
+def plausible_day(_form, field):
+    """A day in the log's span: a date near the ends of the calendar cannot become a moment."""
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Enter a date from %(first)s to %(last)s.",
+                                 first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
 
 
 class AuditFilterForm(FlaskForm):
@@ -30,9 +44,9 @@ class AuditFilterForm(FlaskForm):
     action = StringField(_l("Action"), filters=[strip], validators=[at_most(80)])
     object = StringField(_l("Object"), filters=[strip], validators=[at_most(120)])
     subject = Number(_l("Person (id)"), validators=[Optional(), NumberRange(
-        min=1, max=MAX_ID, message=_l("Enter a person's number."))])
-    since = Day(_l("Start date"), validators=[Optional()])
-    until = Day(_l("End date"), validators=[Optional()])
+        min=1, max=MAX_ROW_ID, message=_l("Enter a person's number."))])
+    since = Day(_l("Start date"), validators=[Optional(), plausible_day])
+    until = Day(_l("End date"), validators=[Optional(), plausible_day])
     before = Number(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def validate_until(self, field):
@@ -58,7 +72,7 @@ def audit_log():
     subject = form.subject.data
     if subject is not None and entries:
         operator = current_operator()
-        log_access(subject, "operator", operator.username, _("audit trail"), _("audit"))
+        log_access(subject, "operator", operator.username, WHAT_TRAIL, PURPOSE_AUDIT)
         audit(operator.actor, "audit_log.read_trail", "person", subject, subject_id=subject)
         db.session.commit()
     args = {name: value for name, value in request.args.items() if name != "before"}

@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
 from app.admin.onboarding_forms import BenefitForm
-from app.admin.writes import unless_taken
+from app.admin.writes import unless_changed, unless_taken
 from app.benefits import services
 from app.benefits.models import Benefit
 from app.catalogue.services import current_scheme
@@ -88,9 +88,18 @@ def update_benefit(benefit_id):
         return render_template("admin/benefit.html", form=form, benefit=benefit,
                                offered_by=offering(benefit)), 422
     before = sorted(m.id for m in offering(benefit))
-    changes = services.update_benefit(benefit, **form.fields_data())
     merchants = _chosen_merchants(form)
-    set_offering(benefit, merchants)
+    changes = {}
+
+    def save():  # the benefit's own changes are saved with its offers or not at all
+        changes.update(services.update_benefit(benefit, **form.fields_data()))
+        set_offering(benefit, merchants)
+
+    if not unless_changed(save):
+        flash(_("Another operator has just changed these offers: look at them and save again."),
+              "error")
+        return render_template("admin/benefit.html", form=form, benefit=benefit,
+                               offered_by=offering(benefit)), 409
     after = sorted(m.id for m in merchants)
     if before != after:
         changes["merchants"] = [before, after]

@@ -1,5 +1,5 @@
 """Onboarding departments: create one, show its API key once, rotate the key."""
-from flask import abort, render_template
+from flask import abort, flash, render_template
 from flask_babel import gettext as _
 
 from app.admin.access import READERS, current_operator, role_required
@@ -48,6 +48,10 @@ def create_department():
 def rotate_department_key(department_id):
     department = db.session.get(Department, department_id) or abort(404)
     api_key = services.rotate_api_key(department)
+    if api_key is None:  # nothing was written
+        flash(_("Another operator has just rotated this key; rotate it again only if the new "
+                "key was lost."), "error")
+        return _list(DepartmentForm(), 409)
     audit(current_operator().actor, "department.key_rotated", "department", department.id)
     db.session.commit()
     return render_template("admin/key_shown.html", owner=department.name, api_key=api_key,

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
 from app.admin.onboarding_forms import MerchantBenefitsForm, MerchantForm, StaffForm
-from app.admin.writes import unless_taken
+from app.admin.writes import unless_changed, unless_taken
 from app.benefits.services import all_benefits
 from app.core.audit import audit
 from app.core.extensions import db
@@ -97,7 +97,11 @@ def merchant_benefits(merchant_id):
     if not form.validate_on_submit():
         return _detail(merchant, benefits_form=form, status=422)
     before = [b.code for b in merchant.benefits]
-    services.set_benefits(merchant, _chosen_benefits(form.benefits.data))
+    if not unless_changed(lambda: services.set_benefits(
+            merchant, _chosen_benefits(form.benefits.data))):
+        flash(_("Another operator has just changed these offers: look at them and save again."),
+              "error")
+        return _detail(merchant, benefits_form=form, status=409)
     audit(current_operator().actor, "merchant.benefits_set", "merchant", merchant.id,
           data={"before": before, "after": [b.code for b in merchant.benefits]})
     db.session.commit()

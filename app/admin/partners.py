@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from app.admin.access import READERS, current_operator, role_required
 from app.admin.blueprint import bp
 from app.admin.partner_forms import KIND_NAMES, SCOPE_NAMES, ClientForm, OffersForm, PartnerForm
-from app.admin.writes import unless_taken
+from app.admin.writes import unless_changed, unless_taken
 from app.benefits.services import all_benefits
 from app.core.extensions import db
 from app.merchants.models import Merchant
@@ -107,6 +107,10 @@ def rotate_partner_secret(partner_id, client_pk):
     if client.revoked_at is not None:
         abort(409)
     secret = services.new_secret(client, actor=current_operator().actor)
+    if secret is None:  # nothing was written
+        flash(_("Another operator has just rotated this secret; rotate it again only if the "
+                "new secret was lost."), "error")
+        return _detail(partner, status=409)
     db.session.commit()
     return _detail(partner, new_client=client, new_secret=secret)
 
@@ -140,7 +144,11 @@ def partner_offers(partner_id):
     form = _offers_form(partner, formdata=request.form)
     if not form.validate_on_submit():
         return _detail(partner, offers_form=form, status=422)
-    services.offer_online(partner, form.benefits.data, actor=current_operator().actor)
+    actor = current_operator().actor
+    if not unless_changed(lambda: services.offer_online(partner, form.benefits.data, actor=actor)):
+        flash(_("Another operator has just changed these offers: look at them and save again."),
+              "error")
+        return _detail(partner, offers_form=form, status=409)
     db.session.commit()
     flash(_("The benefits it books online are saved."), "ok")
     return redirect(url_for("admin.partner", partner_id=partner.id)), 303

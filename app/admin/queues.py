@@ -21,13 +21,16 @@ from app.governance import repairs as repair_services
 from app.governance.attachments import attachments_of, content
 from app.governance.models import OPEN_OBJECTION, Attachment, Objection, Repair
 from app.records.models import CreditRecord
-from app.residents.access import log_access
+from app.residents.access import N_, log_access
 from app.residents.models import Person
 from app.verification.models import Redemption
 
 QUEUE_READERS = ("reviewer", "auditor")
 RECENT = 20
 REASON_MAX = 500
+# the access log's words, stored as message ids and shown in the resident's language
+PURPOSE_REVIEWING_OBJECTION = N_("Platform staff reviewing your objection")
+WHAT_EVIDENCE = N_("Evidence you attached")
 
 
 @bp.context_processor
@@ -91,7 +94,8 @@ def objection_page(objection_id, status=200):
     record = db.session.get(CreditRecord, objection.record_id) if objection.record_id else None
     redemption = (db.session.get(Redemption, objection.redemption_id)
                   if objection.redemption_id else None)
-    _logged_read(objection.person_id, "objection", "reviewing an objection")
+    _logged_read(objection.person_id, objection_services.WHAT_OBJECTION,
+                 PURPOSE_REVIEWING_OBJECTION)
     db.session.commit()
     return render_template(
         "admin/objection.html", objection=objection, record=record, redemption=redemption,
@@ -157,7 +161,8 @@ def repairs_page():
 def repair_page(repair_id, status=200):
     repair = db.session.get(Repair, repair_id) or abort(404)
     record = db.session.get(CreditRecord, repair.record_id)
-    _logged_read(repair.person_id, "credit repair application", "reviewing a repair application")
+    _logged_read(repair.person_id, repair_services.WHAT_REPAIR,
+                 repair_services.PURPOSE_DECIDING_REPAIR)
     db.session.commit()
     return render_template(
         "admin/repair.html", repair=repair, record=record, types=_type_names(),
@@ -195,7 +200,9 @@ def evidence(attachment_id):
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
     owner = db.session.get(Objection if attachment.owner_kind == "objection" else Repair,
                            attachment.owner_id) or abort(404)
-    _logged_read(owner.person_id, "evidence", f"reviewing a {attachment.owner_kind}")
+    _logged_read(owner.person_id, WHAT_EVIDENCE,
+                 PURPOSE_REVIEWING_OBJECTION if attachment.owner_kind == "objection"
+                 else repair_services.PURPOSE_DECIDING_REPAIR)
     db.session.commit()
     return Response(content(attachment), mimetype=attachment.content_type, headers={
         "Content-Disposition": f"inline; filename=evidence-{attachment.id}",

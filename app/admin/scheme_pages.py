@@ -102,7 +102,11 @@ def scheme_publish():
     data, problems = _checked(text)
     if problems:
         return _overview(problems, 422)
-    scheme = schemes.publish(data, current_operator().actor)
+    try:
+        scheme = schemes.publish(data, current_operator().actor)
+    except SchemeError as exc:  # another operator published this version meanwhile
+        db.session.rollback()
+        return _overview(exc.problems, 409)
     db.session.commit()
     try:
         job = enqueue(RESCORE_JOB, timeout=RESCORE_TIMEOUT)

@@ -1,5 +1,6 @@
 """A write that may collide with another request's: a duplicate answers, never a 500."""
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.extensions import db
 
@@ -12,3 +13,14 @@ def unless_taken(make):
             return make()
     except IntegrityError:
         return None
+
+
+def unless_changed(change) -> bool:
+    """Run `change()` in a savepoint; False if another request changed the same rows first
+    (a row it adds exists already, or one it removes is gone): the savepoint is undone."""
+    try:
+        with db.session.begin_nested():
+            change()
+    except (IntegrityError, StaleDataError):
+        return False
+    return True

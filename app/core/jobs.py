@@ -82,7 +82,7 @@ def job_state(job_id: str) -> dict | None:
     """A queued job's status, progress and result for a progress bar; None if unknown."""
     try:
         job = Job.fetch(job_id, connection=connection())
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # RQ refuses an id that no job could have
         return None
     status = job.get_status()
     done, total = job.meta.get("done", 0), job.meta.get("total", 0)

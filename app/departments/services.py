@@ -1,6 +1,6 @@
 """Department credentials."""
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.core import crypto
 from app.core.auth import bearer_token
@@ -22,13 +22,18 @@ def all_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.code)))
 
 
-def rotate_api_key(department: Department) -> str:
+def rotate_api_key(department: Department) -> str | None:
     """Give the department a new API key (returned once, stored hashed); the old one stops
-    working at once."""
+    working at once. None if its key changed since `department` was read (another rotation
+    won: one conditional UPDATE, so no key is handed out that was overwritten at once)."""
     api_key = crypto.new_api_key("dep")
-    department.api_key_hash = crypto.hash_api_key(api_key)
-    db.session.flush()
-    return api_key
+    rotated = db.session.execute(
+        update(Department).where(Department.id == department.id,
+                                 Department.api_key_hash == department.api_key_hash)
+        .values(api_key_hash=crypto.hash_api_key(api_key))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(department)
+    return api_key if rotated == 1 else None
 
 
 def find_department(code: str) -> Department | None:

@@ -33,8 +33,8 @@ def _done(call):
 def list_repairs(operator):
     """Applications waiting for a decision, oldest first (each read in the access log)."""
     for repair in repair_services.submitted_repairs():
-        log_access(repair.person_id, "operator", operator, "repair application",
-                   "deciding a credit repair")
+        log_access(repair.person_id, "operator", operator, repair_services.WHAT_REPAIR,
+                   repair_services.PURPOSE_DECIDING_REPAIR)
         click.echo(f"{repair.id}\trecord {repair.record_id}\tfiled {repair.filed_at:%Y-%m-%d}\t"
                    f"{repair.statement[:60]}")
     db.session.commit()

@@ -20,7 +20,7 @@ from app.core.workdays import add_working_days
 from app.departments.models import Department
 from app.records import services as records
 from app.records.models import CreditRecord
-from app.residents.access import log_access
+from app.residents.access import N_, log_access
 from app.residents.locks import lock_people
 from app.residents.models import Resident
 from app.residents.sms import sms_sender
@@ -30,6 +30,9 @@ from app.governance.attachments import store_attachments
 from app.governance.models import OPEN_OBJECTION, Objection
 
 FORWARD_DAYS, VERDICT_DAYS, NOTIFY_DAYS, FINAL_DAYS = 5, 5, 2, 12
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_OBJECTION = N_("Your objection and the record it is about")
+PURPOSE_DEPARTMENT_CHECK = N_("The department checking your objection")
 VERDICTS = ("upheld", "rejected")
 
 
@@ -63,9 +66,15 @@ def _target(resident, record_id, redemption_id) -> Target:
     record = db.session.get(CreditRecord, record_id)
     if record is None or record.person_id != resident.person_id:
         raise ApiError(404, "record_not_found", _("You have no record with that id."))
-    if record.status != "active":
-        raise ApiError(409, "record_not_active", _("Only a record in force can be objected to."))
+    _refuse_unless_active(record.status)
     return Target(resident.person_id, record.department_id, record=record)
+
+
+def _refuse_unless_active(status):
+    if status is None:  # purged at the end of its retention
+        raise ApiError(404, "record_not_found", _("You have no record with that id."))
+    if status != "active":
+        raise ApiError(409, "record_not_active", _("Only a record in force can be objected to."))
 
 
 def file_objection(resident, reason: str, record_id=None, redemption_id=None,
@@ -73,6 +82,10 @@ def file_objection(resident, reason: str, record_id=None, redemption_id=None,
     """File and forward an objection at once; the record keeps counting meanwhile."""
     target = _target(resident, record_id, redemption_id)
     lock_people([target.person_id])  # one open objection per record, even with double clicks
+    if target.record is not None:
+        # the department or the purge may have changed the record while we waited for the lock
+        _refuse_unless_active(db.session.scalar(
+            select(CreditRecord.status).where(CreditRecord.id == record_id)))
     if _open_objection(record_id, redemption_id) is not None:
         raise ApiError(409, "objection_open", _("An objection to this is already under way."))
     forward_by, verdict_by, notify_by, final_by, estimated = deadlines_from(city_today())
@@ -152,8 +165,8 @@ def department_objection(department, objection_id) -> Objection:
 
 
 def _log_read(department, objection):
-    log_access(objection.person_id, "department", department.name, "objection",
-               "verifying an objection")
+    log_access(objection.person_id, "department", department.name, WHAT_OBJECTION,
+               PURPOSE_DEPARTMENT_CHECK)
 
 
 def source_id(objection) -> str | None:
@@ -172,6 +185,7 @@ def decide(objection_id, verdict, reason, actor, department=None, correction=Non
     """
     if verdict not in VERDICTS:
         raise ApiError(422, "invalid_input", _("The verdict is upheld or rejected."))
+    _lock_person_of(objection_id)
     now = utcnow()
     scope = [Objection.id == objection_id]
     if department is not None:
@@ -198,6 +212,14 @@ def decide(objection_id, verdict, reason, actor, department=None, correction=Non
     return objection
 
 
+def _lock_person_of(objection_id):
+    """Lock the objection's person before its row: the purge, like every writer of records,
+    takes the person first, and the other order could deadlock with it."""
+    person_id = db.session.scalar(select(Objection.person_id).where(Objection.id == objection_id))
+    if person_id is not None:
+        lock_people([person_id])
+
+
 def _jsonable(correction):
     if not correction:
         return None
@@ -222,6 +244,7 @@ def _apply(objection, upheld, correction, actor):
 def withdraw(resident, objection_id) -> Objection:
     """The resident withdraws an open objection; a held default is released."""
     objection = resident_objection(resident, objection_id)
+    _lock_person_of(objection.id)
     changed = db.session.execute(
         update(Objection).where(Objection.id == objection.id,
                                 Objection.status.in_(OPEN_OBJECTION))

@@ -15,7 +15,12 @@ from app.governance.attachments import store_attachments
 from app.governance.models import Repair
 from app.records.models import CreditRecord
 from app.records.services import mark_repaired
+from app.residents.access import N_
 from app.residents.locks import lock_people
+
+# the access log's words, stored as message ids and shown in the resident's language
+WHAT_REPAIR = N_("Your credit repair application and the record it is about")
+PURPOSE_DECIDING_REPAIR = N_("Deciding your credit repair application")
 
 
 def repair_opens_on(record, rules=None) -> date | None:
@@ -49,6 +54,12 @@ def file_repair(resident, record_id, statement: str, commitment: bool, attachmen
                        _("Repair of this record opens on %(day)s.", day=opens.isoformat()),
                        {"opens_on": opens.isoformat()})
     lock_people([record.person_id])  # one pending application per record
+    # the department or the purge may have changed the record while we waited for the lock
+    status = db.session.scalar(select(CreditRecord.status).where(CreditRecord.id == record_id))
+    if status is None:
+        raise ApiError(404, "record_not_found", _("You have no record with that id."))
+    if status != "active":
+        raise ApiError(409, "not_repairable", _("This record cannot be repaired."))
     if pending_repair(record.id) is not None:
         raise ApiError(409, "repair_pending", _("An application for this record is under review."))
     repair = Repair(person_id=record.person_id, resident_id=resident.id, record_id=record.id,
@@ -87,6 +98,10 @@ def decide_repair(repair_id: int, operator_name: str, approve: bool, reason: str
     if not reason:
         raise ApiError(422, "reason_required", _("Give the reasons for the decision."))
     status = "approved" if approve else "refused"
+    # the person before the row, as the purge (which deletes applications) takes them
+    person_id = db.session.scalar(select(Repair.person_id).where(Repair.id == repair_id))
+    if person_id is not None:
+        lock_people([person_id])
     now = utcnow()
     changed = db.session.execute(
         update(Repair).where(Repair.id == repair_id, Repair.status == "submitted")

@@ -133,14 +133,13 @@ def report(redemption_id, action):
         return redirect(url_for("merchant.confirm_default", redemption_id=redemption_id)), 303
     try:
         redemption = lifecycle.for_merchant(staff.merchant, redemption_id)
-        before = redemption.status
-        lifecycle.report(caller, redemption, action, request.form.get("note", "")[:200])
+        changed = lifecycle.report(caller, redemption, action, request.form.get("note", "")[:200])
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("merchant.redemptions")), 303
     db.session.commit()
-    if action == "default" and before != "defaulted":
+    if action == "default" and changed:
         lifecycle.tell_resident_of_default(redemption)
     flash({"complete": _("Marked as completed."), "default": _("Reported as not fulfilled."),
            "cancel": _("Cancelled.")}[action], "info")

@@ -196,6 +196,8 @@ def report_outcome(args, booking_id, action):
     (recorded after the grace period) or `cancel` (scope `booking`)."""
     caller, person_id = _reader("booking", None)
     booking = _own_booking(caller, person_id, booking_id)
-    lifecycle.report(caller, booking, action, (args or {}).get("note", ""))
+    changed = lifecycle.report(caller, booking, action, (args or {}).get("note", ""))
     db.session.commit()
+    if action == "default" and changed:
+        lifecycle.tell_resident_of_default(booking)
     return booking

@@ -6,7 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from limits import parse
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.benefits.models import Benefit
 from app.core.audit import audit
@@ -104,10 +104,19 @@ def add_client(partner: Partner, redirect_uris, scopes, purpose: str,
     return client, secret
 
 
-def new_secret(client: PartnerClient, actor="system") -> str:
-    """Replace the client's secret; the old one stops working at once."""
+def new_secret(client: PartnerClient, actor="system") -> str | None:
+    """Replace the client's secret; the old one stops working at once. None if the secret
+    changed since `client` was read (another rotation won: one conditional UPDATE, so no
+    secret is handed out that was overwritten at once)."""
     secret = secrets.token_urlsafe(32)
-    client.secret_hash = hash_api_key(secret)
+    rotated = db.session.execute(
+        update(PartnerClient).where(PartnerClient.id == client.id,
+                                    PartnerClient.secret_hash == client.secret_hash)
+        .values(secret_hash=hash_api_key(secret))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(client)
+    if rotated != 1:
+        return None
     audit(actor, "partner.secret_rotated", "partner_client", client.client_id)
     db.session.flush()
     return secret

@@ -56,10 +56,21 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
         for (number, _r), outcome in zip(chunk, outcomes):
             totals[outcome.status] += 1
             for error in outcome.errors:
-                report.writerow([number, outcome.source_id or "", error["field"], error["message"]])
+                report.writerow([_as_text(cell) for cell in (
+                    number, outcome.source_id or "", error["field"], error["message"])])
         if progress is not None:
             progress(len(chunk))
     return totals
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell):
+    """A report cell a spreadsheet shows as text: the file's own values are echoed into the
+    report, and one starting like a formula would otherwise run when the report is opened."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def batches(rows, size):

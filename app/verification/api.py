@@ -93,9 +93,8 @@ def report_outcome(args, redemption_id, action):
     """Report the outcome: `complete`, `default` (needs a `note`; the resident is told and may
     object; recorded after the grace period) or `cancel`."""
     redemption = lifecycle.for_merchant(g.caller.merchant, redemption_id)
-    before = redemption.status
-    lifecycle.report(g.caller, redemption, action, (args or {}).get("note", ""))
+    changed = lifecycle.report(g.caller, redemption, action, (args or {}).get("note", ""))
     db.session.commit()
-    if action == "default" and before != "defaulted":
+    if action == "default" and changed:
         lifecycle.tell_resident_of_default(redemption)
     return redemption

@@ -13,7 +13,7 @@ from datetime import time as dtime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import audit
@@ -78,11 +78,13 @@ def _replaceable(action):
                and_(Redemption.status == "defaulted", Redemption.record_id.is_(None)))
 
 
-def report(caller, redemption, action, note="") -> Redemption:
-    """Apply a merchant's outcome report; repeating the same report is a no-op.
+def report(caller, redemption, action, note="") -> bool:
+    """Apply a merchant's outcome report; True if it changed the redemption, False for a
+    repeat of the report already applied (a no-op).
 
     The transition is one conditional UPDATE: of two reports racing on a redemption exactly one
-    changes it, and only that one adds records.
+    changes it, and only that one adds records (and, for a default, has the resident told:
+    `tell_resident_of_default` after the commit).
     """
     if action == "default" and not note.strip():
         raise ApiError(422, "note_required",
@@ -105,7 +107,7 @@ def report(caller, redemption, action, note="") -> Redemption:
     db.session.refresh(redemption)
     if not changed:
         if redemption.status == target:
-            return redemption
+            return False
         raise ApiError(409, "invalid_transition",
                        _("This redemption is already %(status)s.", status=redemption.status),
                        {"status": redemption.status})
@@ -115,7 +117,7 @@ def report(caller, redemption, action, note="") -> Redemption:
           subject_id=redemption.person_id,
           data={"merchant_id": redemption.merchant_id, "note": note})
     db.session.flush()
-    return redemption
+    return True
 
 
 def tell_resident_of_default(redemption) -> None:
@@ -202,15 +204,18 @@ def settle_contested_default(redemption, upheld: bool, actor) -> None:
     """End the hold: an upheld objection annuls the default, otherwise it is recorded once its
     grace period has passed (at once if it already has)."""
     values = {"contested": False}
-    if upheld:
-        values.update(status="cancelled", cancelled_at=utcnow())
+    if upheld:  # a default the merchant settled meanwhile (completed, cancelled) stays settled
+        still_default = Redemption.status == "defaulted"
+        values.update(status=case((still_default, "cancelled"), else_=Redemption.status),
+                      cancelled_at=case((still_default, utcnow()), else_=Redemption.cancelled_at))
     changed = db.session.execute(
         update(Redemption).where(Redemption.id == redemption.id, Redemption.contested.is_(True))
         .values(**values).execution_options(synchronize_session=False)).rowcount
     db.session.refresh(redemption)
     if not changed:
         return
-    audit(actor, "redemption.default_annulled" if upheld else "redemption.default_released",
+    annulled = upheld and redemption.status == "cancelled"
+    audit(actor, "redemption.default_annulled" if annulled else "redemption.default_released",
           "redemption", redemption.id, subject_id=redemption.person_id)
     if not upheld and redemption.status == "defaulted" and redemption.default_due_at <= utcnow():
         _record(redemption, "merchant_default", redemption.defaulted_at)

@@ -73,3 +73,22 @@ def test_a_file_is_imported_with_progress_and_an_error_report(
     result = operator_client.get(f"{again}.json").get_json()["result"]
     assert (result["accepted"], result["duplicate"], result["rejected"]) == (0, 3, 2)
     assert records_of(department) == 3
+
+
+def test_the_error_report_neutralises_cells_a_spreadsheet_would_run_as_formulas(
+        app, operator_client, make_department, run_worker):  # noqa: F811
+    """A department's file is not trusted: an id such as =HYPERLINK(...) echoed into the error
+    report must open in a spreadsheet as text, not as a formula."""
+    department = make_department(issues="volunteer_hours")
+    db.session.commit()
+    good = rows(good=1, bad=0)[0]
+    evil = ['=HYPERLINK("http://x.invalid","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1"]
+    table = [[source_id, good[1], "张三", "no_such_type", "2026-01-05", "", ""]
+             for source_id in evil]
+    progress = upload(operator_client, department, csv_bytes(table), "records.csv")
+    run_worker()
+
+    report = operator_client.get(f"{progress}/errors.csv").get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(report.lstrip("\ufeff"))) for cell in row]
+    assert len([c for c in cells if "SUM(A1)" in c or "HYPERLINK" in c]) == 2
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
-from app.governance.objections import file_objection
-from app.governance.repairs import file_repair
+from app.governance.objections import WHAT_OBJECTION, file_objection
+from app.governance.repairs import WHAT_REPAIR, file_repair
 from app.records.models import CreditRecord
 from app.residents.access import access_log
 from app.scoring.models import Score
@@ -77,7 +77,7 @@ def test_opening_a_case_is_in_the_residents_access_log(console, cases):
     client.get(f"/admin/objections/{objection.id}")
     client.get(f"/admin/repairs/{repair.id}")
     entries = [e for e in access_log(resident.person_id) if e.who_kind == "operator"]
-    assert {e.what for e in entries} == {"objection", "credit repair application"}
+    assert {e.what for e in entries} == {WHAT_OBJECTION, WHAT_REPAIR}
     assert all(client.operator.username in e.who_name for e in entries)
 
 

@@ -72,7 +72,8 @@ def test_rejected_keeps_the_record_and_tells_the_resident(client, api, setup, sm
     assert mine[0]["reason"].startswith("那天我在外地")
     # the department's read is in the resident's access log
     entry = access_log(resident.person_id)[0]
-    assert (entry.who_kind, entry.who_name, entry.what) == ("department", metro.name, "objection")
+    assert (entry.who_kind, entry.who_name, entry.what) == (
+        "department", metro.name, objections.WHAT_OBJECTION)
     response = api.post(f"/api/v1/objections/{oid}/verdict", headers=dept(metro),
                            json={"verdict": "rejected", "reason": "闸机记录显示本人进站"})
     assert response.status_code == 200 and response.get_json()["status"] == "rejected"
