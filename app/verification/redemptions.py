@@ -23,6 +23,7 @@ from app.core.time import CITY_TZ, utcnow
 from app.departments.models import Department
 from app.departments.services import get_or_create_department
 from app.records.services import ingest
+from app.residents.locks import lock_people
 from app.residents.models import Resident
 from app.residents.sms import sms_sender
 from app.verification.models import Redemption
@@ -154,10 +155,13 @@ def _fulfilment_record(redemption):
 def process_defaults(now: datetime | None = None) -> int:
     """Turn defaults whose grace period has passed into negative records; return how many."""
     now = now or utcnow()
+    is_due = (Redemption.status == "defaulted", Redemption.record_id.is_(None),
+              Redemption.contested.is_(False), Redemption.default_due_at <= now)
+    # persons first, then their rows — the order an objection to a default takes them in — and
+    # asked again under the locks, so a default objected to meanwhile is held back
+    lock_people(db.session.scalars(select(Redemption.person_id).where(*is_due)).all())
     due = list(db.session.scalars(
-        select(Redemption).where(Redemption.status == "defaulted", Redemption.record_id.is_(None),
-                                 Redemption.contested.is_(False), Redemption.default_due_at <= now)
-        .order_by(Redemption.id).with_for_update(skip_locked=True)))
+        select(Redemption).where(*is_due).order_by(Redemption.id).with_for_update(skip_locked=True)))
     for redemption in due:
         _record(redemption, "merchant_default", redemption.defaulted_at)
         audit("system:redemptions", "redemption.default_recorded", "redemption", redemption.id,

@@ -1,13 +1,17 @@
 """What changes while a resident's filing waits for the person's lock: the department revoking
 the record, or the nightly purge deleting it. The filing looks again once it holds the lock and
 refuses in a friendly way (never a 500, never an objection or application about nothing)."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, func, select, text
 
 from app.core.errors import ApiError
+from app.core.time import utcnow
 from app.core.extensions import db
 from app.governance import objections, repairs
 from app.governance.models import Objection, Repair
+from app.verification import redemptions
 from app.verification.models import Redemption
 from app.records.purge import purge_records
 from app.residents.locks import lock_people
@@ -136,3 +140,34 @@ def test_a_repair_is_decided_with_its_person_locked_before_its_row(
     statement_order.clear()
     repairs.decide_repair(repair.id, "7", True, "材料齐全")
     assert _first(statement_order, "lock") < _first(statement_order, "UPDATE repairs")
+
+
+def test_a_due_default_is_recorded_with_its_person_locked_before_its_row(
+        app, make_resident, make_merchant, monkeypatch):
+    """An objection to a default locks the person, then the redemption's row: the nightly job
+    that records due defaults takes them in the same order, or the two could deadlock."""
+    from tests.verification_support import bearer, issue, verify
+
+    api = app.test_client()
+    resident, merchant = make_resident(), make_merchant()
+    rid = verify(api, merchant, issue(resident), merchant.benefits[0]).get_json()["redemption_id"]
+    assert api.post(f"/api/v1/redemptions/{rid}/default", json={"note": "未归还"},
+                    headers=bearer(merchant)).status_code == 200
+    order = []
+
+    def locked(person_ids):
+        order.append(("lock", sorted(person_ids)))
+        lock_people(person_ids)
+
+    def statement(_conn, _cursor, sql, *_args):
+        if "FOR UPDATE" in sql or sql.lstrip().upper().startswith("UPDATE REDEMPTIONS"):
+            order.append(("row", None))
+
+    monkeypatch.setattr(redemptions, "lock_people", locked)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        assert redemptions.process_defaults(utcnow() + timedelta(days=8)) >= 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert order[0][0] == "lock" and resident.person_id in order[0][1], order
+    assert db.session.get(Redemption, rid).record_id is not None
