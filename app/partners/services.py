@@ -13,6 +13,7 @@ from app.core.audit import audit
 from app.core.crypto import hash_api_key
 from app.core.extensions import db
 from app.core.time import utcnow
+from app.core.validation import MAX_ROW_ID
 from app.merchants.models import Merchant
 from app.merchants.services import create_merchant, normalise_credit_code
 from app.partners.models import KINDS, SCOPES, Partner, PartnerClient
@@ -136,8 +137,8 @@ def set_active(partner: Partner, active: bool, actor="system") -> None:
 
 
 def find_partner(ref: str) -> Partner | None:
-    """A partner by id or unified social credit code."""
-    if ref.isdigit():
+    """A partner by unified social credit code (18 characters, often digits only) or by id."""
+    if len(ref) != 18 and ref.isdigit() and int(ref) <= MAX_ROW_ID:
         return db.session.get(Partner, int(ref))
     return db.session.scalar(select(Partner).filter_by(credit_code=ref.upper()))
 

@@ -148,3 +148,26 @@ def test_an_auditor_reads_partners_without_a_form(app, operator_client, signed_i
         html = page.get_data(as_text=True)
         assert shown in html
         assert set(re.findall(r'<form method="post" action="([^"]*)"', html)) == {"/admin/logout"}
+
+
+def _digits_only_credit_code():
+    """A valid unified social credit code of digits alone, as many real ones are."""
+    from stdnum.cn import uscc
+
+    for serial in range(100_000_000, 100_001_000):
+        body = f"91410100{serial}"
+        if uscc.calc_check_digit(body).isdigit():
+            return body + uscc.calc_check_digit(body)
+    raise AssertionError("no digits-only code in range")
+
+
+def test_a_partner_whose_credit_code_is_all_digits_is_registered_and_found(app, operator_client):
+    code = _digits_only_credit_code()
+    partner = make_partner(operator_client, credit_code=code)
+    assert partner is not None and services.find_partner(code) == partner
+    assert services.find_partner(str(partner.id)) == partner
+    # the same code again is a friendly 409, not a look-up by id
+    again = post(operator_client, "/admin/partners", {"name": "另一家", "kind": "lender",
+                                                      "credit_code": code,
+                                                      "rate_limit": "120/minute"})
+    assert again.status_code == 409
