@@ -63,7 +63,7 @@ def create_partner():
         return _list(form, 422)
     actor = current_operator().actor
     partner = None
-    if services.find_partner(form.credit_code.data) is None:
+    if services.partner_by_credit_code(form.credit_code.data) is None:
         partner = unless_taken(lambda: services.create_partner(
             form.name.data, form.kind.data, form.credit_code.data, form.rate_limit.data,
             actor=actor))

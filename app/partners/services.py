@@ -32,7 +32,7 @@ def create_partner(name: str, kind: str, credit_code: str, rate_limit="120/minut
     check_rate_limit(rate_limit)
     partner = Partner(name=name, kind=kind, credit_code=normalise_credit_code(credit_code),
                       rate_limit=rate_limit)
-    if db.session.scalar(select(Partner.id).filter_by(credit_code=partner.credit_code)):
+    if partner_by_credit_code(partner.credit_code) is not None:
         raise ValueError("a partner with this credit code exists already")
     db.session.add(partner)
     db.session.flush()
@@ -136,11 +136,18 @@ def set_active(partner: Partner, active: bool, actor="system") -> None:
     db.session.flush()
 
 
+def partner_by_credit_code(code: str) -> Partner | None:
+    return db.session.scalar(select(Partner).filter_by(credit_code=code.upper()))
+
+
 def find_partner(ref: str) -> Partner | None:
-    """A partner by unified social credit code (18 characters, often digits only) or by id."""
-    if len(ref) != 18 and ref.isdigit() and int(ref) <= MAX_ROW_ID:
+    """A partner by unified social credit code (always 18 characters, often digits only) or by
+    id (the command line takes either)."""
+    if len(ref) == 18:
+        return partner_by_credit_code(ref)
+    if ref.isdigit() and int(ref) <= MAX_ROW_ID:
         return db.session.get(Partner, int(ref))
-    return db.session.scalar(select(Partner).filter_by(credit_code=ref.upper()))
+    return None
 
 
 def all_partners() -> list[Partner]:
