@@ -11,9 +11,10 @@ from datetime import time as dtime
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, func, select, text
+from sqlalchemy import Boolean, and_, bindparam, delete, func, select, text, true
+from sqlalchemy.dialects import postgresql
 
-from app.benefits.eligibility import VALIDITY_REASONS, eligibility
+from app.benefits.eligibility import VALIDITY_REASONS, closed_reason, eligibility, score_needed
 from app.catalogue.services import current_rules
 from app.core.audit import AuditEntry, redact
 from app.core.crypto import mask_name
@@ -29,7 +30,7 @@ from app.records.read import serious_in_force
 from app.residents.read import account_subject
 from app.scoring.services import explain, stored_score_of
 from app.verification.models import Redemption
-from app.verification.trail import record_decision
+from app.verification.trail import access_logged, audited, decision_trail, record_decision
 
 REASONS = ("expired", "already_used", "invalid", "not_eligible", "not_offered", "limit_reached")
 _PERSON_LOCK = 7_240_100  # advisory-lock namespace: one verification per person at a time
@@ -41,6 +42,7 @@ class Decision:
     token_id: str | None = None
     person_id: int | None = None
     live: dict = field(default_factory=dict)  # a denial for the resident's page; empty if none
+    access_logged: bool = False  # the person's access-log entry is written already
 
 
 def benefit_name(benefit) -> str:
@@ -53,9 +55,12 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
     """Decide one scan; inserts a redemption when granted and audits every decision.
 
     The hot path of the platform, so it is written for few round trips: the benefit and whether
-    this merchant offers it come from a short-lived cache, then one query for the resident (with
-    their score, serious records and whether the token was already redeemed), one insert and
-    the audit entry, which carries the resident's access-log entry along (`trail`).
+    this merchant offers it come from a short-lived cache; on PostgreSQL one statement then reads
+    the resident (score, serious records, whether the token was redeemed), logs the read in
+    their access log and, when every condition of a grant holds in it, inserts the redemption
+    with its audit entry (`grant_statement`). The conditions are checked again here, by the
+    rule the pages use; any case the statement leaves undecided (no stored score yet, a limited
+    benefit, a race on the token) takes the general path below, as every scan on SQLite does.
     """
     found = offer(caller.merchant.id, benefit_code)
     if found is None:
@@ -71,42 +76,61 @@ def verify(caller, token_text: str, benefit_code: str) -> Decision:
         checked = codes.check_token(codes.token_of_typed(token_text))
     except InvalidToken:
         return _deny(caller, decision, benefit, "invalid")
-    rules = current_rules()
-    subject = _subject(checked.resident_id, checked.claims.token_id_hex, rules)
+    rules, today = current_rules(), city_today()
+    token_id = checked.claims.token_id_hex
+    subject = _read_and_grant(caller, checked, benefit, offered, rules, today)
     if subject is None:
         return _deny(caller, decision, benefit, "invalid")
-    decision.token_id, decision.person_id = checked.claims.token_id_hex, subject.person_id
+    decision.token_id, decision.person_id = token_id, subject.person_id
+    decision.access_logged = subject.access_logged
     body["resident"]["masked_name"] = mask_name(subject.name)
-    if checked.expired:
-        return _deny(caller, decision, benefit, "expired")
-    if subject.redeemed:
-        return _deny(caller, decision, benefit, "already_used")
-    if not offered:
-        return _deny(caller, decision, benefit, "not_offered")
-    if subject.consented_at is None:
-        return _deny(caller, decision, benefit, "not_eligible")
-    score = subject.score if subject.score is not None else explain(subject.person_id).score
-    facts = dict(score=score, serious=subject.serious_in_force, rules=rules, today=city_today())
-    verdict = eligibility(benefit, **facts)
-    if not verdict.eligible:
-        reason = "not_offered" if verdict.reason in VALIDITY_REASONS else "not_eligible"
-        return _deny(caller, decision, benefit, reason)
-    reason, redemption_id = _redeem(caller, subject, benefit, decision.token_id, facts)
+    reason, facts = _refusal(checked, subject, benefit, offered, rules, today)
+    granted_id = subject.redemption_id
+    if reason and granted_id is not None:
+        # the statement grants a subset of what the rule grants; rolled back with the request
+        raise RuntimeError(f"grant statement and eligibility rule disagree: {reason}")
     if reason:
         return _deny(caller, decision, benefit, reason)
-    body.update(decision="granted", redemption_id=redemption_id)
-    record_decision(caller, "verification.granted", "redemption", redemption_id,
-                    subject.person_id, {"merchant_id": caller.merchant.id, "benefit": benefit.code})
+    if granted_id is None:
+        reason, granted_id = _redeem(caller, subject, benefit, token_id, facts)
+        if reason:
+            return _deny(caller, decision, benefit, reason)
+        record_decision(caller, "verification.granted", "redemption", granted_id,
+                        subject.person_id, _grant_data(caller, benefit), subject.access_logged)
+    body.update(decision="granted", redemption_id=granted_id)
     # nothing to publish live: the resident's page reads a grant from the database
     # (`redemptions.result_for_token`), so a grant costs no Redis round trip
     return decision
+
+
+def _refusal(checked, subject, benefit, offered, rules, today):
+    """(Why the scan is refused, or None; the facts eligibility was decided on)."""
+    if checked.expired:
+        return "expired", None
+    if subject.redeemed:
+        return "already_used", None
+    if not offered:
+        return "not_offered", None
+    if subject.consented_at is None:
+        return "not_eligible", None
+    score = subject.score if subject.score is not None else explain(subject.person_id).score
+    facts = dict(score=score, serious=subject.serious_in_force, rules=rules, today=today)
+    verdict = eligibility(benefit, **facts)
+    if not verdict.eligible:
+        return ("not_offered" if verdict.reason in VALIDITY_REASONS else "not_eligible"), facts
+    return None, facts
+
+
+def _grant_data(caller, benefit):
+    return {"merchant_id": caller.merchant.id, "benefit": benefit.code}
 
 
 def _deny(caller, decision, benefit, reason):
     decision.body["reason"] = reason
     record_decision(caller, "verification.denied", "credit_code", decision.token_id,
                     decision.person_id,
-                    {"merchant_id": caller.merchant.id, "benefit": benefit.code, "reason": reason})
+                    {"merchant_id": caller.merchant.id, "benefit": benefit.code, "reason": reason},
+                    decision.access_logged)
     decision.live = _live_body(caller, decision.body)
     return decision
 
@@ -135,6 +159,39 @@ def _subject(resident_id, token_id, rules):
         "serious": list(rules.serious_types)}).first()
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """The subject row, with the grant the statement made (if any) and whether it logged the read."""
+
+    row: object
+    redemption_id: int | None
+    access_logged: bool
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+def _read_and_grant(caller, checked, benefit, offered, rules, today):
+    """The token's subject; on PostgreSQL, with the redemption granted in the same statement
+    when nothing in the benefit's terms or the person's facts stands against it."""
+    resident_id, token_id = checked.resident_id, checked.claims.token_id_hex
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        row = _subject(resident_id, token_id, rules)
+        return None if row is None else _Subject(row, None, False)
+    needed = score_needed(benefit, rules)
+    # the statement grants only what it can decide alone: a limited benefit needs the person's
+    # lock and count first (`_redeem`)
+    grantable = (offered and not checked.expired and needed is not None
+                 and benefit.limit_count is None and closed_reason(benefit, today) is None)
+    row = connection.execute(grant_statement(_subject_statement()), {
+        "resident_id": resident_id, "token_id": token_id, "serious": list(rules.serious_types),
+        "grantable": grantable, "needed": needed if needed is not None else 0,
+        **_redemption_row(caller, benefit, token_id),
+        **decision_trail(caller, "verification.granted", _grant_data(caller, benefit))}).first()
+    return None if row is None else _Subject(row, row.redemption_id, True)
+
+
 def period_start(period: str, now: datetime | None = None) -> datetime | None:
     local = (now or utcnow()).astimezone(CITY_TZ).date()
     start = {"day": local, "month": local.replace(day=1),
@@ -144,17 +201,53 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     return datetime.combine(start, dtime(0), CITY_TZ).astimezone(timezone.utc)
 
 
+_REDEMPTION_COLUMNS = ("token_id", "person_id", "resident_id", "merchant_id", "benefit_id",
+                       "staff_id", "status", "granted_at", "note")
+
+
+def _redemption_bind(name):
+    return bindparam(name, type_=Redemption.__table__.c[name].type)
+
+
+def _redemption_row(caller, benefit, token_id):
+    """The values of a new redemption, but for whose it is (person and resident)."""
+    return {"token_id": token_id, "merchant_id": caller.merchant.id, "benefit_id": benefit.id,
+            "staff_id": caller.staff.id if caller.staff else None, "status": "granted",
+            "granted_at": utcnow(), "note": ""}
+
+
 @cache
 def _redemption_insert(dialect_name):
     """INSERT … ON CONFLICT (token_id) DO NOTHING RETURNING id, built once per dialect."""
     insert = conflict_insert(dialect_name)
-    columns = ("token_id", "person_id", "resident_id", "merchant_id", "benefit_id", "staff_id",
-               "status", "granted_at", "note")
     return (insert(Redemption.__table__)
-            .values({name: bindparam(name, type_=Redemption.__table__.c[name].type)
-                     for name in columns})
+            .values({name: _redemption_bind(name) for name in _REDEMPTION_COLUMNS})
             .on_conflict_do_nothing(index_elements=["token_id"])
             .returning(Redemption.__table__.c.id))
+
+
+@cache
+def grant_statement(subject_statement):
+    """PostgreSQL, one statement: the subject (`subject_statement`'s row) with the id of the
+    redemption granted to it, or NULL. The redemption is inserted only when `:grantable` and the
+    person's facts allow it (consent, token unused, score at least `:needed`, no serious
+    record); the read goes into the person's access log and a grant gets its audit entry
+    (`trail`). Built once."""
+    subject = subject_statement.cte("subject")
+    table = Redemption.__table__
+    values = {name: _redemption_bind(name) for name in _REDEMPTION_COLUMNS
+              if name not in ("person_id", "resident_id")}
+    values.update(person_id=subject.c.person_id, resident_id=subject.c.resident_id)
+    granted = (postgresql.insert(table)
+               .from_select(list(values), select(*values.values()).where(
+                   bindparam("grantable", type_=Boolean), subject.c.consented_at.is_not(None),
+                   ~subject.c.redeemed, ~subject.c.serious_in_force,
+                   subject.c.score >= bindparam("needed")))
+               .on_conflict_do_nothing(index_elements=["token_id"])
+               .returning(table.c.id, table.c.person_id)).cte("granted")
+    return (select(subject, granted.c.id.label("redemption_id"))
+            .select_from(subject.outerjoin(granted, true()))
+            .add_cte(access_logged(subject.c.person_id), audited(granted.c.id, granted.c.person_id)))
 
 
 def _redeem(caller, subject, benefit, token_id, facts):
@@ -170,10 +263,8 @@ def _redeem(caller, subject, benefit, token_id, facts):
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :p)"),
                         {"ns": _PERSON_LOCK, "p": subject.person_id})
     redemption_id = connection.execute(_redemption_insert(dialect_name), {
-        "token_id": token_id, "person_id": subject.person_id,
-        "resident_id": subject.resident_id, "merchant_id": caller.merchant.id,
-        "benefit_id": benefit.id, "staff_id": caller.staff.id if caller.staff else None,
-        "status": "granted", "granted_at": utcnow(), "note": ""}).scalar()
+        **_redemption_row(caller, benefit, token_id), "person_id": subject.person_id,
+        "resident_id": subject.resident_id}).scalar()
     if redemption_id is None:
         return "already_used", None
     if start is not None:

@@ -1,9 +1,11 @@
 """POST /api/v1/verifications: every decision and reason code, idempotency, access, Redis down."""
 import pytest
+from sqlalchemy import select
 
 from app.core.extensions import db
 from app.core.redis import get_redis
-from app.credit_codes import keys
+from app.credit_codes import keys, tokens
+from app.merchants.models import MerchantApiKey
 from app.verification.models import Redemption
 from tests.verification_support import csrf_token, issue, issue_expired, login, verify
 
@@ -273,11 +275,19 @@ def test_every_decision_is_audited_for_the_resident(app, client, make_resident, 
     resident = make_resident()
     merchant = make_merchant()
     token = issue(resident)
-    verify(client, merchant, token, merchant.benefits[0])
-    verify(client, merchant, token, merchant.benefits[0])
-    actions = [e.action for e in db.session.query(AuditEntry).filter_by(subject_id=resident.person_id).order_by(AuditEntry.id)
-               if e.action.startswith("verification.")]
-    assert actions == ["verification.granted", "verification.denied"]
+    benefit = merchant.benefits[0]
+    granted = verify(client, merchant, token, benefit).get_json()
+    verify(client, merchant, token, benefit)
+    entries = [(e.actor, e.action, e.object_type, e.object_id, e.data)
+               for e in db.session.query(AuditEntry).filter_by(subject_id=resident.person_id)
+               .order_by(AuditEntry.id) if e.action.startswith("verification.")]
+    key_id = db.session.scalar(select(MerchantApiKey.id).filter_by(merchant_id=merchant.id))
+    actor = f"merchant:{merchant.id}:key:{key_id}"
+    assert entries == [
+        (actor, "verification.granted", "redemption", str(granted["redemption_id"]),
+         {"merchant_id": merchant.id, "benefit": benefit.code}),
+        (actor, "verification.denied", "credit_code", tokens.decode(token).token_id_hex,
+         {"merchant_id": merchant.id, "benefit": benefit.code, "reason": "already_used"})]
 
 
 def test_verification_is_rate_limited_per_merchant(app, client, make_merchant):

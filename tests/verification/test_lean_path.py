@@ -49,3 +49,44 @@ def test_a_grant_reaches_the_residents_page_without_a_redis_write(app, client, m
                                   headers={"X-CSRFToken": csrf_token(resident_client)}).get_json()
     assert (result["status"], result["decision"], result["merchant"]) == ("scanned", "granted",
                                                                           merchant.name)
+
+
+def test_the_one_statement_grant_follows_the_eligibility_rule_at_every_edge(
+        app, client, make_resident, make_merchant, make_benefit):
+    """On PostgreSQL the statement that reads the resident also grants; it must grant exactly
+    when the rule the pages use does (both backends answer by that rule)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from app.benefits.eligibility import eligibility
+    from app.catalogue.services import current_rules
+    from app.core.extensions import db
+    from app.core.time import city_today
+    from app.scoring.services import explain
+    from app.verification.models import Redemption
+
+    rules, today = current_rules(), city_today()
+    score = explain(make_resident().person_id).score
+    tiers = dict(rules.tiers)
+    above = next((code for code, minimum in rules.tiers[::-1] if minimum > score), None)
+    at_or_below = next(code for code, minimum in rules.tiers if minimum <= score)
+    terms = [dict(min_tier=None, min_score=score), dict(min_tier=None, min_score=score + 1),
+             dict(min_tier=at_or_below), dict(min_tier=at_or_below, min_score=tiers[at_or_below]),
+             dict(min_tier=None, active=False), dict(min_tier=None, valid_until=today - timedelta(1)),
+             dict(min_tier=None, valid_from=today + timedelta(1)),
+             dict(min_tier=None, valid_from=today, valid_until=today)]
+    if above:
+        terms.append(dict(min_tier=above))
+    benefits = [make_benefit(**spec) for spec in terms]
+    merchant = make_merchant(benefits)
+    for benefit in benefits:
+        for resident, serious in ((make_resident(), False),
+                                  (make_resident(records=[("court_dishonest_debtor", 30)]), True)):
+            facts = dict(score=explain(resident.person_id).score, rules=rules, today=today)
+            expected = eligibility(benefit, serious=serious, **facts).eligible
+            answer = verify(client, merchant, issue(resident), benefit).get_json()
+            assert (answer["decision"] == "granted") == expected, (benefit.code, answer)
+            granted = db.session.scalar(select(func.count()).select_from(Redemption)
+                                        .filter_by(person_id=resident.person_id))
+            assert granted == int(expected)
