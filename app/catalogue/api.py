@@ -1,6 +1,6 @@
 """The published record catalogue (public)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.catalogue.schemas import CatalogueSchema
 from app.catalogue.services import current_scheme

@@ -6,6 +6,9 @@ import re
 import flask_smorest
 import marshmallow as ma
 from apispec import BasePlugin
+from webargs.flaskparser import FlaskParser
+
+from app.core.json import PARSED_JSON
 
 PARTNER_SCOPES = {
     "score": "Read the resident's credit score and tier",
@@ -150,6 +153,22 @@ class ErrorBodySchema(ma.Schema):
 
 class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class Parser(FlaskParser):
+    """webargs' parser, taking the JSON body `core.http.check_json_body` parsed (within its
+    limits) rather than parsing it again."""
+
+    def _raw_load_json(self, req):
+        if PARSED_JSON in req.environ:
+            return req.environ[PARSED_JSON]
+        return super()._raw_load_json(req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The platform's API blueprint: its arguments come from `Parser`."""
+
+    ARGUMENTS_PARSER = Parser()
 
 
 class Api(flask_smorest.Api):

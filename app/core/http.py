@@ -7,7 +7,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from app.core.errors import ApiError
 from app.core.extensions import csrf
-from app.core.json import JsonLimitError, loads
+from app.core.json import PARSED_JSON, JsonLimitError, loads
 from app.core.validation import MAX_DEPTH, RowIdConverter, holds_control
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -27,11 +27,12 @@ def require_json_body():
 
 
 def check_json_body():
-    """Refuse a JSON body that is not JSON within the limits before any view parses it."""
+    """Refuse a JSON body that is not JSON within the limits before any view parses it; the
+    arguments parser (`core.api.Parser`) reads the parsed body from `PARSED_JSON`."""
     if not request.is_json or not request.get_data(cache=True):
         return
     try:
-        loads(request.get_data(cache=True))
+        request.environ[PARSED_JSON] = loads(request.get_data(cache=True))
     except JsonLimitError as exc:
         raise ApiError(400, "malformed_json", _("The body nests deeper than %(depth)d levels.",
                                                 depth=MAX_DEPTH)) from exc
@@ -43,7 +44,9 @@ def check_json_body():
 def refuse_control_characters():
     """No query or form field may hold NUL or another control character (tabs and line breaks
     aside): the database cannot store some and no field needs them."""
-    fields = [request.args, request.form] if request.method in UNSAFE else [request.args]
+    # a JSON body has no form fields (werkzeug parses forms of form content types only)
+    reads_form = request.method in UNSAFE and not request.is_json
+    fields = [request.args, request.form] if reads_form else [request.args]
     if any(holds_control(value) for field in fields for _name, values in field.lists()
            for value in values):
         raise ApiError(422, "control_characters", _("Control characters are not allowed."))

@@ -3,6 +3,9 @@ import json
 
 from app.core.validation import MAX_DEPTH, too_deep
 
+# the request environ key under which `core.http.check_json_body` leaves the body it parsed
+PARSED_JSON = "app.parsed_json"
+
 
 class JsonLimitError(ValueError):
     """Valid JSON, but nested deeper than MAX_DEPTH."""

@@ -1,5 +1,5 @@
 """The public keys that verify credit codes."""
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.extensions import db
 from app.credit_codes import keys

@@ -1,7 +1,7 @@
 """Department API: objections to the department's own records, and its verdicts (DESIGN §10)."""
 from flask import Response, g
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.extensions import db, limiter
 from app.departments.services import authenticated_department

@@ -5,7 +5,7 @@ in the read's own transaction. One rate limit per partner covers all these endpo
 """
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.audit import audit
 from app.core.errors import ApiError

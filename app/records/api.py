@@ -1,7 +1,7 @@
 """Department API: deliver, correct and revoke records (DESIGN §10)."""
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.audit import audit
 from app.core.extensions import db, limiter

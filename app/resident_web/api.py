@@ -5,7 +5,7 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.errors import ApiError
 from app.core.extensions import db, limiter

@@ -2,7 +2,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
 from app.core.errors import ApiError
 from app.core.extensions import db

@@ -3,9 +3,10 @@ import os
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from app.core.api import Blueprint
 
-from app.core.extensions import db, limiter
+from app.core.extensions import db
+from app.core.ratelimit import limited
 from app.credit_codes import live
 from app.merchants.access import merchant_caller, merchant_rate_key
 from app.verification import redemptions as lifecycle
@@ -33,7 +34,8 @@ def verification_limit():
 
 @verify_blp.route("")
 class Verifications(MethodView):
-    decorators = [limiter.limit(verification_limit, key_func=merchant_rate_key)]
+    # one Redis round trip (`core.ratelimit`) rather than Flask-Limiter's layers
+    decorators = [limited(verification_limit, "verifications", merchant_rate_key)]
 
     @verify_blp.arguments(VerificationArgs)
     @verify_blp.response(200, VerificationSchema)

@@ -90,3 +90,22 @@ def test_the_one_statement_grant_follows_the_eligibility_rule_at_every_edge(
             granted = db.session.scalar(select(func.count()).select_from(Redemption)
                                         .filter_by(person_id=resident.person_id))
             assert granted == int(expected)
+
+
+def test_the_limit_holds_in_the_process_while_redis_is_skipped(app, client, make_merchant):
+    import time
+
+    breaker = app.extensions["redis"].connection_pool.connection_kwargs["breaker"]
+    app.config["VERIFICATION_RATE_LIMIT"] = "3/minute"
+    breaker.open_until = time.monotonic() + 60  # as after a timeout: Redis is not asked
+    try:
+        merchant = make_merchant()
+        answers = [client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
+                               headers={"Authorization": f"Bearer {merchant.plain_key}"})
+                   for _ in range(4)]
+    finally:
+        breaker.close()
+        app.config.pop("VERIFICATION_RATE_LIMIT")
+    assert [a.status_code for a in answers] == [422, 422, 422, 429]
+    assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
