@@ -19,13 +19,20 @@ def result_key(token_id_hex):
     return f"cc:result:{token_id_hex}"
 
 
-def publish(token_id_hex, result: dict):
-    """Store a scan result for the resident's page to find."""
+def publish(token_id_hex, result: dict, client=None):
+    """Store a scan result for the resident's page to find (with `client`, outside a request)."""
     try:
-        get_redis().set(result_key(token_id_hex), json.dumps(result, ensure_ascii=False),
-                        ex=_RESULT_SECONDS)
+        (client or get_redis()).set(result_key(token_id_hex),
+                                    json.dumps(result, ensure_ascii=False), ex=_RESULT_SECONDS)
     except RedisError as exc:
         log.warning("live result not published: %s", exc)
+
+
+def publish_after(response, token_id_hex, result: dict):
+    """Publish once `response` has been sent: the merchant's answer does not wait for Redis."""
+    client = get_redis()
+    response.call_on_close(lambda: publish(token_id_hex, result, client))
+    return response
 
 
 def latest(token_id_hex) -> dict | None:

@@ -53,10 +53,11 @@ class Verifications(MethodView):
         body, decision = verify_once(merchant_caller(), request.headers.get("Idempotency-Key"),
                                      args["token"], args["benefit"])
         db.session.commit()
-        if decision is not None and decision.token_id and decision.live:
-            live.publish(decision.token_id, decision.live)
         # the body already has the schema's shape: sent as is, without a marshmallow dump
-        return current_app.json.response(body)
+        response = current_app.json.response(body)
+        if decision is not None and decision.token_id and decision.live:
+            live.publish_after(response, decision.token_id, decision.live)
+        return response
 
 
 @redemption_blp.before_request

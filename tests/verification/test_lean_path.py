@@ -109,3 +109,18 @@ def test_the_limit_holds_in_the_process_while_redis_is_skipped(app, client, make
     assert [a.status_code for a in answers] == [422, 422, 422, 429]
     assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+
+
+def test_a_denial_reaches_the_residents_page_once_the_answer_is_sent(app, client, make_resident,
+                                                                     make_merchant):
+    resident, merchant = make_resident(), make_merchant()
+    token = issue(resident)
+    verify(client, merchant, token, merchant.benefits[0])
+    response = client.post("/api/v1/verifications",
+                           json={"token": token, "benefit": merchant.benefits[0].code},
+                           headers={"Authorization": f"Bearer {merchant.plain_key}"})
+    key = live.result_key(tokens.decode(token).token_id_hex)
+    assert response.get_json()["reason"] == "already_used"
+    assert get_redis().get(key) is None  # the merchant's answer did not wait for Redis
+    response.close()  # as the server does once the answer is sent
+    assert live.latest(tokens.decode(token).token_id_hex)["reason"] == "already_used"
