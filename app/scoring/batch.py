@@ -24,10 +24,12 @@ from app.core.extensions import db
 
 _DIALECT_SQL = {
     "postgresql": {
-        "age": "(CAST(:{day} AS DATE) - {col})",
+        "age": "(CAST(:as_of AS DATE) - {col})",
         "year": "CAST(date_part('year', r.occurred_on) AS INTEGER)",
         "least": "LEAST",
         "greatest": "GREATEST",
+        "add_days": "({col} + {days})",
+        "distinct": "IS DISTINCT FROM",
         "json_object": "jsonb_build_object",
         "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
         "now": "now()",
@@ -35,10 +37,12 @@ _DIALECT_SQL = {
         "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
     },
     "sqlite": {
-        "age": "CAST(julianday(:{day}) - julianday({col}) AS INTEGER)",
+        "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
         "year": "CAST(strftime('%Y', r.occurred_on) AS INTEGER)",
         "least": "min",
         "greatest": "max",
+        "add_days": "date({col}, '+' || ({days}) || ' days')",
+        "distinct": "IS NOT",
         "json_object": "json_object",
         "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
@@ -50,33 +54,36 @@ _CHANGED_SCORES = """
 WITH c AS (
     SELECT r.person_id, rt.dimension, rt.cap_per_year AS cap,
            CASE WHEN rt.cap_per_year IS NULL THEN 0 ELSE rt.id * 10000 + {year} END AS grp,
-           {points} AS pts
+           {points} AS pts, {next_change} AS nc
     FROM credit_records r
     JOIN ({types}) rt ON rt.code = r.type_code
     WHERE r.status = 'active' AND {record_filter}
 ), per_group AS (
-    SELECT person_id, MAX(cap) AS cap, {group_sums}
+    SELECT person_id, MAX(cap) AS cap, MIN(nc) AS nc, {group_sums}
     FROM c GROUP BY person_id, grp
 ), per_person AS (
-    SELECT person_id, {capped_sums}
+    SELECT person_id, MIN(nc) AS nc, {capped_sums}
     FROM per_group GROUP BY person_id
 ), dims AS (
-    SELECT res.person_id, {clamped_dims}
+    SELECT res.person_id, p.nc, {clamped_dims}
     FROM residents res LEFT JOIN per_person p ON p.person_id = res.person_id
     WHERE res.consented_at IS NOT NULL AND {resident_filter}
 ), scored AS (
-    SELECT person_id, {dim_names},
+    SELECT person_id, nc, {dim_names},
            CAST({least}({greatest}(:base + {dim_total}, :min_score), :max_score) AS INTEGER)
              AS score
     FROM dims
 ), n AS (
-    SELECT person_id, score, {tier_case} AS tier, {dim_names} FROM scored
+    SELECT person_id, score, {tier_case} AS tier, nc, {dim_names} FROM scored
 )
-SELECT n.person_id, n.score, n.tier, {dims_json} AS dims,
+SELECT n.person_id, n.score, n.tier, {dims_json} AS dims, n.nc AS next_change_on,
        CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
 FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
 WHERE {keep}
 """
+
+# the day from which a record's age counts: its end, or its start when it has none
+_EFFECT = "COALESCE(r.ended_on, r.occurred_on)"
 
 # a record's points on a day (the engine's `faded_points`); `rt` is the scheme's types below
 _POINTS = """CASE
@@ -91,23 +98,29 @@ _TYPES = """SELECT id, code, dimension, cap_per_year, state, full_days, fade_day
                  CASE WHEN polarity = 'positive' THEN points ELSE -points END AS sp
           FROM record_types WHERE scheme_id = :scheme_id"""
 
-# Whose score can differ on :as_of from the one stored for :last_run: a person with an active
-# record whose points differ between the two days (fading truncates, so a fading record moves
-# only on the days its truncated share steps, not every day), with a record changed, added or
-# revoked since :since, who consented since, or a consenting resident never scored at all.
-# Everyone else's stored score is still right.
+# Whose score can differ on :as_of from the one stored: a consenting resident never scored, one
+# whose stored score reaches its next change (or was scored for a later day), or a person with a
+# record written since :since. Everyone else's stored score is still right.
 _CANDIDATES = """
 INSERT INTO score_candidates (person_id)
-SELECT r.person_id FROM credit_records r
-LEFT JOIN ({types}) rt ON rt.code = r.type_code
-WHERE r.updated_at >= :since OR r.created_at >= :since
-   OR (r.status = 'active' AND rt.code IS NOT NULL AND {points_then} <> {points_now})
-UNION
-SELECT person_id FROM residents WHERE consented_at >= :since
+SELECT person_id FROM credit_records WHERE updated_at >= :since
 UNION
 SELECT res.person_id FROM residents res LEFT JOIN scores s ON s.person_id = res.person_id
-WHERE res.consented_at IS NOT NULL AND s.person_id IS NULL
+WHERE res.consented_at IS NOT NULL
+  AND (s.person_id IS NULL OR s.next_change_on <= :as_of OR s.as_of > :as_of)
 """
+
+# The first day after :as_of on which a record's points differ from those on :as_of (NULL: never
+# again). A fading record's truncated share |v| = |P| * R // D (P its full points, D the fade
+# length, R the days of fading left) next steps down when R falls below ceil(|v| * D / |P|).
+_NEXT_CHANGE = """CASE
+             WHEN rt.sp * r.units = 0 THEN NULL
+             WHEN {age_occurred} < 0 THEN r.occurred_on
+             WHEN r.ended_on IS NULL AND rt.state THEN NULL
+             WHEN {age_effect} <= rt.full_days THEN {first_fading_day}
+             WHEN ABS(rt.sp * r.units) * ({left}) < rt.fade_days THEN NULL
+             ELSE {next_step}
+           END"""
 
 # a score counts as moved (a history row) when its value or tier changed
 _MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
@@ -119,11 +132,14 @@ ON CONFLICT (person_id, day) DO UPDATE SET score = excluded.score, tier = exclud
 """
 
 _UPSERT = """
-INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, computed_at)
-SELECT person_id, score, tier, :version, :as_of, dims, {now} FROM changed_scores WHERE true
+INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, next_change_on,
+                    computed_at)
+SELECT person_id, score, tier, :version, :as_of, dims, next_change_on, {now}
+FROM changed_scores WHERE true
 ON CONFLICT (person_id) DO UPDATE SET
     score = excluded.score, tier = excluded.tier, scheme_version = excluded.scheme_version,
-    as_of = excluded.as_of, dimensions = excluded.dimensions, computed_at = excluded.computed_at
+    as_of = excluded.as_of, dimensions = excluded.dimensions,
+    next_change_on = excluded.next_change_on, computed_at = excluded.computed_at
 """
 
 
@@ -145,23 +161,15 @@ class Change:
     moved: bool  # the score or tier changed (not only a dimension total or the scheme)
 
 
-def collect_candidates(params: Rules, last_run: date, as_of: date, since: datetime) -> int:
+def collect_candidates(as_of: date, since: datetime) -> int:
     """Fill `score_candidates` with the persons whose score can differ on `as_of` from the one
-    stored by the run for `last_run`, given every change made since `since`; return how many."""
+    stored, given every record written since `since`; return how many."""
     session = db.session
     dialect = session.get_bind().dialect.name
-    sql = _DIALECT_SQL[dialect]
-    statement = text(_CANDIDATES.format(
-        types=_TYPES, points_then=_points(sql, "last_run"), points_now=_points(sql, "as_of"),
-    )).bindparams(bindparam("since", type_=UTCDateTime()))
-    for prepare in sql["prepare"]:
-        session.execute(text(prepare))
+    statement = text(_CANDIDATES).bindparams(bindparam("since", type_=UTCDateTime()))
     session.execute(text("DELETE FROM score_candidates"))
     session.execute(statement, {
-        "scheme_id": params.scheme_id, "since": since,
-        "last_run": last_run if dialect == "postgresql" else last_run.isoformat(),
-        "as_of": as_of if dialect == "postgresql" else as_of.isoformat(),
-    })
+        "since": since, "as_of": as_of if dialect == "postgresql" else as_of.isoformat()})
     if dialect == "postgresql":
         session.execute(text("ANALYZE score_candidates"))  # the rescore joins it by its size
     return session.scalar(text("SELECT COUNT(*) FROM score_candidates"))
@@ -269,7 +277,8 @@ def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
     dims_json = f"{sql['json_object']}(" + ", ".join(
         f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(len(dims))) + ")"
     return _CHANGED_SCORES.format(
-        year=sql["year"], points=_points(sql, "as_of"), types=_TYPES,
+        year=sql["year"], points=_points(sql), next_change=_next_change(sql),
+        types=_TYPES,
         record_filter=person_filter.format(t="r"), resident_filter=person_filter.format(t="res"),
         # the same range on the stored scores lets the join read only that range of them
         score_filter=person_filter.format(t="s"),
@@ -278,13 +287,26 @@ def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
         dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case, dims_json=dims_json,
         least=least, greatest=greatest, moved=_MOVED,
         keep="1 = 1" if every_score else
-        f"{_MOVED} OR s.scheme_version <> :version OR ({' OR '.join(differ)})",
+        f"{_MOVED} OR s.scheme_version <> :version OR ({' OR '.join(differ)})"
+        f" OR s.next_change_on {sql['distinct']} n.nc",
     )
 
 
-def _points(sql, day):
-    """SQL: a record's points on the date bound as `:day`."""
-    age = sql["age"]
-    return _POINTS.format(
-        age_occurred=age.format(day=day, col="r.occurred_on"),
-        age_effect=age.format(day=day, col="COALESCE(r.ended_on, r.occurred_on)"))
+def _points(sql):
+    """SQL: a record's points on `:as_of`."""
+    return _POINTS.format(age_occurred=sql["age"].format(col="r.occurred_on"),
+                          age_effect=sql["age"].format(col=_EFFECT))
+
+
+def _next_change(sql):
+    """SQL: the first day after `:as_of` on which a record's points change (`_NEXT_CHANGE`)."""
+    age_effect = sql["age"].format(col=_EFFECT)
+    left = f"rt.full_days + rt.fade_days - {age_effect}"
+    points = "ABS(rt.sp * r.units)"
+    share = f"ABS(rt.sp * r.units * ({left}) / rt.fade_days)"
+    return _NEXT_CHANGE.format(
+        age_occurred=sql["age"].format(col="r.occurred_on"), age_effect=age_effect, left=left,
+        first_fading_day=sql["add_days"].format(col=_EFFECT, days="rt.full_days + 1"),
+        next_step=sql["add_days"].format(
+            col=_EFFECT, days="rt.full_days + rt.fade_days + 1"
+                              f" - ({share} * rt.fade_days + {points} - 1) / {points}"))

@@ -23,6 +23,9 @@ class Score(db.Model):
     scheme_version: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
     dimensions: Mapped[dict] = mapped_column(JSONDocument)
+    # the first day after `as_of` on which one of the person's records counts other points
+    # (NULL: none ever will); the nightly rescore looks at the person again from that day
+    next_change_on: Mapped[date | None] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self):

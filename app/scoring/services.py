@@ -86,8 +86,7 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
     db.session.add(run)
     db.session.flush()
     if not full:
-        run.candidates = batch.collect_candidates(
-            rules, last.as_of, day, last.started_at - CHANGES_MARGIN)
+        run.candidates = batch.collect_candidates(day, last.started_at - CHANGES_MARGIN)
     db.session.commit()
     top = last_person_id()
     written = 0

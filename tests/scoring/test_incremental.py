@@ -103,6 +103,7 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
     rule = next(r for r in rules.types.values()
                 if not r.state and r.fade_days > abs(r.points) > 1)
     person = get_or_create_person(new_id_number(), "王五")
+    new_resident(person, new_phone(), "x").consented_at = LONG_AGO
     department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "测试部门")
     occurred = AS_OF - timedelta(days=rule.full_days + rule.fade_days // 2)
     db.session.execute(insert(CreditRecord), [{
@@ -110,11 +111,12 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
         "type_code": rule.code, "occurred_on": occurred, "units": 1, "status": "active",
         "attributes": {}, "created_at": LONG_AGO, "updated_at": LONG_AGO}])
     fact = Fact(1, rule.code, "active", occurred)
+    rescore_all(AS_OF - timedelta(days=1), full=True)
     stepped, still = [], []
     for offset in range(40):
         night = AS_OF + timedelta(days=offset)
         changed = faded_points(rule, fact, night - timedelta(days=1)) != faded_points(rule, fact, night)
-        batch.collect_candidates(rules, night - timedelta(days=1), night, utcnow())
+        rescore_all(night)
         (stepped if changed else still).append(person.id in candidates_among([person.id]))
     assert stepped and all(stepped)
     assert still and not any(still)
@@ -128,8 +130,7 @@ def test_a_consenting_resident_never_scored_is_a_candidate(app):
     resident = new_resident(person, new_phone(), "x")
     resident.consented_at = LONG_AGO
     db.session.flush()
-    batch.collect_candidates(rules_for(current_scheme()), AS_OF, AS_OF + timedelta(days=1),
-                             utcnow())
+    batch.collect_candidates(AS_OF + timedelta(days=1), utcnow())
     assert candidates_among([person.id]) == {person.id}
 
 
