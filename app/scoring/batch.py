@@ -35,6 +35,8 @@ _DIALECT_SQL = {
         "now": "now()",
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
         "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
+        # a few persons' records read through the index: parallel workers would each read them all
+        "few": ["SELECT set_config('max_parallel_workers_per_gather', '0', true)"],
     },
     "sqlite": {
         "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
@@ -47,6 +49,7 @@ _DIALECT_SQL = {
         "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
         "prepare": [],
+        "few": [],
     },
 }
 
@@ -77,7 +80,8 @@ WITH c AS (
     SELECT person_id, score, {tier_case} AS tier, nc, {dim_names} FROM scored
 )
 SELECT n.person_id, n.score, n.tier, {dims_json} AS dims, n.nc AS next_change_on,
-       CASE WHEN {moved} THEN 1 ELSE 0 END AS moved
+       CASE WHEN {moved} THEN 1 ELSE 0 END AS moved,
+       CASE WHEN s.person_id IS NULL THEN 0 ELSE 1 END AS stored
 FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
 WHERE {keep}
 """
@@ -131,15 +135,19 @@ SELECT person_id, :as_of, score, tier FROM changed_scores WHERE moved = 1
 ON CONFLICT (person_id, day) DO UPDATE SET score = excluded.score, tier = excluded.tier
 """
 
-_UPSERT = """
+# New scores are inserted and stored ones updated, not upserted: the locks on the persons keep
+# any other writer away, and an insert that need not check for a conflict is twice as fast.
+_INSERT_NEW = """
 INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, next_change_on,
                     computed_at)
 SELECT person_id, score, tier, :version, :as_of, dims, next_change_on, {now}
-FROM changed_scores WHERE true
-ON CONFLICT (person_id) DO UPDATE SET
-    score = excluded.score, tier = excluded.tier, scheme_version = excluded.scheme_version,
-    as_of = excluded.as_of, dimensions = excluded.dimensions,
-    next_change_on = excluded.next_change_on, computed_at = excluded.computed_at
+FROM changed_scores WHERE stored = 0
+"""
+
+_UPDATE_STORED = """
+UPDATE scores SET score = c.score, tier = c.tier, scheme_version = :version, as_of = :as_of,
+    dimensions = c.dims, next_change_on = c.next_change_on, computed_at = {now}
+FROM changed_scores c WHERE c.stored = 1 AND scores.person_id = c.person_id
 """
 
 
@@ -148,7 +156,8 @@ ON CONFLICT (person_id) DO UPDATE SET
 _AT_ONCE = """
 WITH changed_scores AS ({changed}),
 history AS ({history}),
-stored AS ({upsert})
+inserted AS ({insert_new}),
+updated AS ({update_stored})
 SELECT person_id, score, tier, moved FROM changed_scores ORDER BY person_id
 """
 
@@ -167,6 +176,8 @@ def collect_candidates(as_of: date, since: datetime) -> int:
     session = db.session
     dialect = session.get_bind().dialect.name
     statement = text(_CANDIDATES).bindparams(bindparam("since", type_=UTCDateTime()))
+    for prepare in _DIALECT_SQL[dialect]["prepare"]:  # the join of residents and scores hashes
+        session.execute(text(prepare))
     session.execute(text("DELETE FROM score_candidates"))
     session.execute(statement, {
         "since": since, "as_of": as_of if dialect == "postgresql" else as_of.isoformat()})
@@ -221,11 +232,12 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         values["ids"] = list(person_ids)
     elif person_range is not None:
         values["lo"], values["hi"] = person_range
-    for statement in sql["prepare"]:
+    for statement in sql["prepare"] + (sql["few"] if candidates else []):
         session.execute(text(statement))
     if person_ids is not None and dialect == "postgresql":
         at_once = text(_AT_ONCE.format(changed=scoring, history=_HISTORY,
-                                       upsert=_UPSERT.format(now=sql["now"])))
+                                       insert_new=_INSERT_NEW.format(now=sql["now"]),
+                                       update_stored=_UPDATE_STORED.format(now=sql["now"])))
         rows = session.execute(at_once.bindparams(bindparam("ids", expanding=True)),
                                {**values, "version": params.version}).all()
         if changes is not None:
@@ -237,10 +249,9 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
     session.execute(text("DROP TABLE IF EXISTS changed_scores"))
     session.execute(create, values)
     session.execute(text(_HISTORY), {"as_of": values["as_of"]})
-    written = session.execute(
-        text(_UPSERT.format(now=sql["now"])),
-        {"version": params.version, "as_of": values["as_of"]},
-    ).rowcount
+    stamp = {"version": params.version, "as_of": values["as_of"]}
+    written = sum(session.execute(text(statement.format(now=sql["now"])), stamp).rowcount
+                  for statement in (_INSERT_NEW, _UPDATE_STORED))
     if changes is not None:
         rows = session.execute(text(
             "SELECT person_id, score, tier, moved FROM changed_scores ORDER BY person_id"))
