@@ -10,8 +10,14 @@ year in its own) with one column per dimension; a second, small one applies the 
 then dimension floors and caps, the score range and the tier; finally the result is compared
 with the stored score and, in a nightly run over ranges, only what changed is kept: it rewrites
 the few scores that moved rather than every row. A rescore of named persons (after their records
-changed) stores all of their scores, dated today. A nightly run after an earlier one first
-collects the persons whose score can have changed (`collect_candidates`) and scores only them.
+changed) stores all of their scores, dated today.
+
+Each score also keeps its next change: the first day on which one of the person's records will
+count other points (a record taking effect, starting to fade, its truncated share stepping
+down). Until then, and until one of their records is written, the stored score stays right; so a
+nightly run after an earlier one first collects the persons whose score is due or whose records
+were written since (`collect_candidates`, index look-ups and one pass over the stored scores, not
+over the records) and scores only them.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +42,7 @@ _DIALECT_SQL = {
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
         "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
         # a few persons' records read through the index: parallel workers would each read them all
-        "few": ["SELECT set_config('max_parallel_workers_per_gather', '0', true)"],
+        "serial": ["SELECT set_config('max_parallel_workers_per_gather', '0', true)"],
     },
     "sqlite": {
         "age": "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)",
@@ -49,7 +55,7 @@ _DIALECT_SQL = {
         "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
         "prepare": [],
-        "few": [],
+        "serial": [],
     },
 }
 
@@ -126,7 +132,8 @@ _NEXT_CHANGE = """CASE
              ELSE {next_step}
            END"""
 
-# a score counts as moved (a history row) when its value or tier changed
+# a score counts as moved (a history row) when its value or tier changed; it is rewritten when
+# that, a dimension total, the scheme or its next change did
 _MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
 
 _HISTORY = """
@@ -232,7 +239,7 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         values["ids"] = list(person_ids)
     elif person_range is not None:
         values["lo"], values["hi"] = person_range
-    for statement in sql["prepare"] + (sql["few"] if candidates else []):
+    for statement in sql["prepare"] + (sql["serial"] if candidates else []):
         session.execute(text(statement))
     if person_ids is not None and dialect == "postgresql":
         at_once = text(_AT_ONCE.format(changed=scoring, history=_HISTORY,
@@ -288,8 +295,7 @@ def _changed_scores_sql(params, sql, person_filter, values, every_score=False):
     dims_json = f"{sql['json_object']}(" + ", ".join(
         f"CAST(:dim{i} AS TEXT), n.d{i}" for i in range(len(dims))) + ")"
     return _CHANGED_SCORES.format(
-        year=sql["year"], points=_points(sql), next_change=_next_change(sql),
-        types=_TYPES,
+        year=sql["year"], points=_points(sql), next_change=_next_change(sql), types=_TYPES,
         record_filter=person_filter.format(t="r"), resident_filter=person_filter.format(t="res"),
         # the same range on the stored scores lets the join read only that range of them
         score_filter=person_filter.format(t="s"),
