@@ -21,6 +21,8 @@ class CreditRecord(db.Model):
         Index("ix_credit_records_scoring", "person_id",
               postgresql_include=["type_code", "occurred_on", "ended_on", "units"],
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        # the nightly rescore finds the records written since its last run
+        Index("ix_credit_records_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ integer division does.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from app.catalogue.rules import Rules, TypeRule
 
@@ -51,6 +51,8 @@ class Result:
     dimensions: dict[str, int]
     contributions: list[Contribution] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)
+    # the first day after `as_of` on which a record counts other points (None: never again)
+    next_change_on: date | None = None
 
 
 def trunc_div(a: int, b: int) -> int:
@@ -78,6 +80,30 @@ def faded_points(rule: TypeRule, fact: Fact, as_of: date) -> tuple[int, str]:
     return trunc_div(full * remaining, rule.fade_days), "fading"
 
 
+def next_change(rule: TypeRule, fact: Fact, as_of: date) -> date | None:
+    """Return the first day after `as_of` on which the record's points differ from those on
+    `as_of`, None if they never will."""
+    full = rule.points * fact.units
+    if full == 0:
+        return None
+    if fact.occurred > as_of:
+        return fact.occurred
+    if fact.ended is None and rule.state:
+        return None
+    start = fact.ended or fact.occurred
+    age = (as_of - start).days
+    if age <= rule.full_days:
+        return start + timedelta(days=rule.full_days + 1)
+    left = rule.full_days + rule.fade_days - age  # days of fading still to come
+    share = abs(full) * left // rule.fade_days if left > 0 else 0
+    if share == 0:
+        return None
+    # the share |full| * left // fade_days drops below `share` once
+    # left < ceil(share * fade_days / |full|)
+    drops_at = -(-share * rule.fade_days // abs(full))
+    return start + timedelta(days=rule.full_days + rule.fade_days + 1 - drops_at)
+
+
 def tier_for(rules: Rules, score: int) -> str:
     for code, minimum in rules.tiers:
         if score >= minimum:
@@ -87,7 +113,7 @@ def tier_for(rules: Rules, score: int) -> str:
 
 def compute(facts, rules: Rules, as_of: date) -> Result:
     """Score one person's records under `rules` on `as_of`, with the full explanation."""
-    contributions, seen = [], set()
+    contributions, seen, changes = [], set(), []
     per_cap_group = defaultdict(list)
     for fact in sorted(facts, key=lambda f: (f.occurred, f.id)):
         rule = rules.types.get(fact.type)
@@ -102,6 +128,7 @@ def compute(facts, rules: Rules, as_of: date) -> Result:
             note, points = fact.status, 0
         else:
             points, note = faded_points(rule, fact, as_of)
+            changes.append(next_change(rule, fact, as_of))
         item = Contribution(fact.id, fact.type, dimension, points, points != 0, note)
         contributions.append(item)
         if item.counted:
@@ -133,8 +160,9 @@ def compute(facts, rules: Rules, as_of: date) -> Result:
     if score != raw_score:
         kind = "score_max" if raw_score > rules.max_score else "score_min"
         adjustments.append(Adjustment(kind, "score", score - raw_score))
+    next_change_on = min((day for day in changes if day is not None), default=None)
     return Result(score, tier_for(rules, score), rules.version, as_of, dimensions,
-                  contributions, adjustments)
+                  contributions, adjustments, next_change_on)
 
 
 def _apply_year_cap(items, cap):

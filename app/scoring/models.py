@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,12 +17,17 @@ class Score(db.Model):
 
     __tablename__ = "scores"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    # no foreign key: it would lock the person's row for every score written (most of the first
+    # rescore's writing time); scores are written for residents only and removed with the account
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     score: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(30))
     scheme_version: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
     dimensions: Mapped[dict] = mapped_column(JSONDocument)
+    # the first day after `as_of` on which one of the person's records counts other points
+    # (NULL: none ever will); the nightly rescore looks at the person again from that day
+    next_change_on: Mapped[date | None] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self):
@@ -34,7 +39,7 @@ class ScoreHistory(db.Model):
 
     __tablename__ = "score_history"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # as in `scores`
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     score: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(30))

@@ -74,8 +74,9 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
     time; return how many scores changed. `progress(persons done)` is called after each chunk.
 
     After a finished run under the same scheme, only the persons whose score can have changed
-    since are rescored; the first run, a new scheme, an unfinished last run or `full` rescore
-    everyone.
+    since are rescored (their stored score's next change is due, or their records were written
+    since that run started); the first run, a new scheme, an unfinished last run or `full`
+    rescore everyone.
     """
     day = as_of or city_today()
     rules = rules_for(current_scheme())
@@ -86,8 +87,7 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
     db.session.add(run)
     db.session.flush()
     if not full:
-        run.candidates = batch.collect_candidates(
-            rules, last.as_of, day, last.started_at - CHANGES_MARGIN)
+        run.candidates = batch.collect_candidates(day, last.started_at - CHANGES_MARGIN)
     db.session.commit()
     top = last_person_id()
     written = 0

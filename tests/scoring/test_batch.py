@@ -73,16 +73,17 @@ def assert_matches_engine(person_ids, consenting, as_of):
     for person_id in consenting:
         expected = compute(facts_for(person_id), rules, as_of)
         got = stored[person_id]
-        if (got.score, got.tier, got.dimensions) != (expected.score, expected.tier,
-                                                     expected.dimensions):
-            mismatches.append((person_id, (got.score, got.tier, got.dimensions),
-                               (expected.score, expected.tier, expected.dimensions)))
+        got = (got.score, got.tier, got.dimensions, got.next_change_on)
+        expected = (expected.score, expected.tier, expected.dimensions, expected.next_change_on)
+        if got != expected:
+            mismatches.append((person_id, got, expected))
     assert not mismatches, mismatches[:3]
 
 
-def engine_scores(person_ids, as_of, dimensions=False):
+def engine_scores(person_ids, as_of, stored=False):
+    """Each person's score and tier; with `stored`, also what else the stored score keeps."""
     rules = rules_for(current_scheme())
-    return {p: (r.score, r.tier) + ((r.dimensions,) if dimensions else ())
+    return {p: (r.score, r.tier) + ((r.dimensions, r.next_change_on) if stored else ())
             for p in person_ids for r in [compute(facts_for(p), rules, as_of)]}
 
 
@@ -164,7 +165,8 @@ def test_history_is_written_on_change_only(app, runner):
     assert_matches_engine(person_ids, consenting, later)
     changed = next(iter(moved))
     assert db.session.get(Score, changed).as_of == later
-    # an unchanged score is not rewritten by the nightly run: it keeps the day it was stored
+    # a score unchanged (value, totals and next change) is not rewritten by the nightly run: it
+    # keeps the day it was stored
     before, after = engine_scores(consenting, first, True), engine_scores(consenting, later, True)
     same = {p for p in consenting if before[p] == after[p]}
     assert same

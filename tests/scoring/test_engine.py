@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from app.catalogue.rules import Rules, TypeRule
 from app.catalogue.services import SCHEMES_DIR, current_scheme, read_scheme_file, rules_for
-from app.scoring.engine import Fact, compute, faded_points
+from app.scoring.engine import Fact, compute, faded_points, next_change
 
 AS_OF = date(2026, 11, 25)
 
@@ -200,6 +200,38 @@ def test_fading_full_weight_then_linear_then_zero():
     assert points(730 + 365) == (0, "faded_out")
     assert points(5000) == (0, "faded_out")
     assert points(-1) == (0, "not_yet_effective")
+
+
+def test_the_next_change_is_the_next_day_the_truncated_points_step():
+    rule = RULES.types["blood_donation"]  # +5, full 730 days, fades over 365
+    start = days_ago(731)  # 4 points: 5 * 364 // 365
+    assert next_change(rule, Fact(1, "blood_donation", "active", start), AS_OF) == start + \
+        timedelta(days=804)  # 5 * 291 // 365 = 3, while 5 * 292 // 365 = 4
+    assert next_change(rule, Fact(1, "blood_donation", "active", days_ago(10)), AS_OF) == \
+        days_ago(10) + timedelta(days=731)
+    assert next_change(rule, Fact(1, "blood_donation", "active", days_ago(1090)), AS_OF) is None
+    debtor = Fact(1, "court_dishonest_debtor", "active", days_ago(4000))
+    assert next_change(RULES.types["court_dishonest_debtor"], debtor, AS_OF) is None
+
+
+@FAST
+@given(st.lists(fact(types=TYPES, statuses=["active"]), min_size=1, max_size=6,
+                unique_by=lambda f: f.id))
+def test_points_stay_as_they_are_until_the_next_change(facts):
+    """Brute force, day by day: the points of every record stay until the person's next change,
+    and one record's differ on that day."""
+    result = compute(facts, RULES, AS_OF)
+    counted = [(RULES.types[f.type], f) for f in facts if f.type in RULES.types]
+    horizon = max([f.occurred for _, f in counted] + [f.ended or f.occurred for _, f in counted],
+                  default=AS_OF) + timedelta(days=3000)
+    day, today = AS_OF, [faded_points(r, f, AS_OF)[0] for r, f in counted]
+    while day < horizon:
+        day += timedelta(days=1)
+        if [faded_points(r, f, day)[0] for r, f in counted] != today:
+            break
+    else:
+        day = None
+    assert result.next_change_on == day
 
 
 def test_negative_fading_truncates_toward_zero():

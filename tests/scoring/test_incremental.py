@@ -40,8 +40,9 @@ def candidates_among(person_ids):
 
 
 def change_some(rng, department, person_ids, consenting, day, step):
-    """Between two nights: deliveries, corrections, revocations and consents, some of them
-    rescored at once (as the API does), some only written (the night must still catch them)."""
+    """Between two nights: deliveries, corrections, revocations, repairs and consents, some of
+    them rescored at once (as the API does), some only written (the night must still catch
+    them)."""
     rules = rules_for(current_scheme())
     codes = sorted(rules.types)
     touched = set()
@@ -50,16 +51,22 @@ def change_some(rng, department, person_ids, consenting, day, step):
         db.session.execute(insert(CreditRecord), [{
             "department_id": department.id, "source_id": uuid.uuid4().hex, "person_id": person,
             "type_code": rng.choice(codes), "status": "active", "attributes": {},
-            "occurred_on": day + timedelta(days=rng.randint(-900, step + 5)),
+            "occurred_on": day + timedelta(days=rng.randint(-900, max(step, 0) + 5)),
             "ended_on": None, "units": rng.choice([1, 1, 2, 5])}])
         touched.add(person)
     active = db.session.scalars(select(CreditRecord).where(
         CreditRecord.person_id.in_(person_ids), CreditRecord.status == "active")).all()
-    for record in rng.sample(active, min(len(active), rng.randint(1, 3))):
-        if rng.random() < 0.5:
+    for record in rng.sample(active, min(len(active), rng.randint(1, 4))):
+        change = rng.choice(["revoked", "repaired", "ended", "corrected"])
+        if change == "revoked":
             record.status = "revoked"
-        else:
+        elif change == "repaired":
+            record.status, record.repaired_at = "repaired", utcnow()
+        elif change == "ended":
             record.ended_on = record.occurred_on + timedelta(days=rng.randint(0, 400))
+        else:
+            record.type_code, record.units = rng.choice(codes), rng.choice([0, 1, 3])
+            record.occurred_on += timedelta(days=rng.randint(-200, 200))
         touched.add(record.person_id)
     outsiders = [p for p in person_ids if p not in consenting]
     if outsiders and rng.random() < 0.5:
@@ -70,11 +77,12 @@ def change_some(rng, department, person_ids, consenting, day, step):
         touched.add(person)
     db.session.flush()
     delivered = [p for p in touched if rng.random() < 0.5]
-    if delivered:
-        rescore_people(delivered, as_of=day + timedelta(days=rng.randint(0, step)))
+    if delivered:  # scored as of a day between the two nights
+        rescore_people(delivered, as_of=day + timedelta(days=rng.randint(min(step, 0),
+                                                                          max(step, 0))))
 
 
-@pytest.mark.parametrize("seed", [21, 22, 23])
+@pytest.mark.parametrize("seed", [21, 22, 23, 24, 25])
 def test_incremental_nights_end_where_a_full_rescore_does(app, seed):
     rng = random.Random(seed)
     person_ids, consenting = make_population(seed, people=50)
@@ -85,17 +93,24 @@ def test_incremental_nights_end_where_a_full_rescore_does(app, seed):
     rescore_all(day, chunk, full=True)
     assert_matches_engine(person_ids, consenting, day)
 
-    steps = [1] + [rng.choice([0, 1, 3, 17, 45, 120, 400]) for _ in range(5)]
+    # nights in a row, nights skipped, a run for the same day again and one for an earlier day
+    steps = [1] + [rng.choice([0, 1, 1, 2, 3, 17, 45, 120, 400, -3]) for _ in range(7)]
     for night, step in enumerate(steps):
         change_some(rng, department, person_ids, consenting, day, step)
         day += timedelta(days=step)
+        new_scheme = night > 0 and rng.random() < 0.15
+        if new_scheme:  # as if another scheme had been in force at the last run
+            last_run().scheme_version = "older"
         rescore_all(day, chunk)
         run = last_run()
-        assert not run.full_rescore and run.finished_at is not None and run.as_of == day
+        assert run.full_rescore is new_scheme
+        assert run.finished_at is not None and run.as_of == day
         db.session.expire_all()
         assert_matches_engine(person_ids, consenting, day)
         if night == 0:  # one day on, most persons' scores cannot have moved
             assert len(candidates_among(person_ids)) < len(person_ids) // 2
+        # a full rescore of the same day finds nothing left to write
+        assert rescore_all(day, chunk, full=True) == 0
 
 
 def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_points_step(app):
@@ -103,6 +118,7 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
     rule = next(r for r in rules.types.values()
                 if not r.state and r.fade_days > abs(r.points) > 1)
     person = get_or_create_person(new_id_number(), "王五")
+    new_resident(person, new_phone(), "x").consented_at = LONG_AGO
     department, _key = create_department(f"dept_{uuid.uuid4().hex[:8]}", "测试部门")
     occurred = AS_OF - timedelta(days=rule.full_days + rule.fade_days // 2)
     db.session.execute(insert(CreditRecord), [{
@@ -110,11 +126,12 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
         "type_code": rule.code, "occurred_on": occurred, "units": 1, "status": "active",
         "attributes": {}, "created_at": LONG_AGO, "updated_at": LONG_AGO}])
     fact = Fact(1, rule.code, "active", occurred)
+    rescore_all(AS_OF - timedelta(days=1), full=True)
     stepped, still = [], []
     for offset in range(40):
         night = AS_OF + timedelta(days=offset)
         changed = faded_points(rule, fact, night - timedelta(days=1)) != faded_points(rule, fact, night)
-        batch.collect_candidates(rules, night - timedelta(days=1), night, utcnow())
+        rescore_all(night)
         (stepped if changed else still).append(person.id in candidates_among([person.id]))
     assert stepped and all(stepped)
     assert still and not any(still)
@@ -128,8 +145,7 @@ def test_a_consenting_resident_never_scored_is_a_candidate(app):
     resident = new_resident(person, new_phone(), "x")
     resident.consented_at = LONG_AGO
     db.session.flush()
-    batch.collect_candidates(rules_for(current_scheme()), AS_OF, AS_OF + timedelta(days=1),
-                             utcnow())
+    batch.collect_candidates(AS_OF + timedelta(days=1), utcnow())
     assert candidates_among([person.id]) == {person.id}
 
 
