@@ -115,16 +115,18 @@ _TYPES = """SELECT id, code, dimension, cap_per_year, state, full_days, fade_day
                  CASE WHEN polarity = 'positive' THEN points ELSE -points END AS sp
           FROM record_types WHERE scheme_id = :scheme_id"""
 
-# Whose score can differ on :as_of from the one stored: a consenting resident never scored, one
-# whose stored score reaches its next change (or was scored for a later day), or a person with a
-# record written since :since. Everyone else's stored score is still right.
+# Whose score can differ on :as_of from the one stored: a person with a record written since
+# :since, a resident who consented since (every resident consenting before was scored by the
+# run that started after their consent, or by the first, full one), or one whose stored score
+# reaches its next change (or was scored for a later day). Everyone else's stored score is still
+# right. Each part reads one table, never the join of residents to their scores.
 _CANDIDATES = """
 INSERT INTO score_candidates (person_id)
 SELECT person_id FROM credit_records WHERE updated_at >= :since
 UNION
-SELECT res.person_id FROM residents res LEFT JOIN scores s ON s.person_id = res.person_id
-WHERE res.consented_at IS NOT NULL
-  AND (s.person_id IS NULL OR s.next_change_on <= :as_of OR s.as_of > :as_of)
+SELECT person_id FROM residents WHERE consented_at >= :since
+UNION
+SELECT person_id FROM scores WHERE next_change_on <= :as_of OR as_of > :as_of
 """
 
 # The first day after :as_of on which a record's points differ from those on :as_of (NULL: never
