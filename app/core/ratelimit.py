@@ -10,6 +10,7 @@ import math
 import time
 from functools import lru_cache, wraps
 
+from flask import current_app, request
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -45,11 +46,18 @@ def check(limit: str, scope: str, key: str) -> None:
 
 
 def limited(limit, scope: str, key):
-    """A view decorator: `check(limit(), scope, key())` before the view (and its arguments)."""
+    """A view decorator: `check(limit(), scope, key())` before the view (and its arguments).
+    Flask-Limiter's own pass over the request then skips the view (`_counted_here`)."""
     def decorate(view):
         @wraps(view)
         def checked(*args, **kwargs):
             check(limit(), scope, key())
             return view(*args, **kwargs)
+        checked.counted_here = True
         return checked
     return decorate
+
+
+@limiter.request_filter
+def _counted_here() -> bool:
+    return getattr(current_app.view_functions.get(request.endpoint), "counted_here", False)
