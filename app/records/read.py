@@ -1,5 +1,5 @@
 """Read models of the records domain for the domains above it (scoring, verification, pages)."""
-from sqlalchemy import bindparam, select
+from sqlalchemy import false, or_, select
 
 from app.core.extensions import db
 from app.records.models import CreditRecord
@@ -20,14 +20,16 @@ def person_records(person_id: int) -> list[CreditRecord]:
         .order_by(CreditRecord.occurred_on.desc(), CreditRecord.id.desc())))
 
 
-def serious_in_force(person_id, serious_types=None):
-    """SQL: an active, unended record of a serious type stands against the person.
+def serious_in_force(person_id, serious_types):
+    """SQL: an active, unended record of one of `serious_types` (the scheme's serious type
+    codes) stands against the person; `person_id` is a value or a column.
 
     Serious records put a person on a legal list, which blocks every benefit whatever the
-    score. `person_id` is a value or a column; `serious_types` the scheme's serious type codes,
-    or None for an expanding bind parameter named `serious` given at execution.
+    score. The codes are compared one by one rather than in an IN list, which SQLAlchemy
+    renders anew at every execution: the statement is built once per scheme and its text
+    never changes.
     """
-    types = bindparam("serious", expanding=True) if serious_types is None else serious_types
     return select(CreditRecord.id).where(
         CreditRecord.person_id == person_id, CreditRecord.status == "active",
-        CreditRecord.ended_on.is_(None), CreditRecord.type_code.in_(types)).exists()
+        CreditRecord.ended_on.is_(None),
+        or_(false(), *(CreditRecord.type_code == code for code in serious_types))).exists()

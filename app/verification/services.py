@@ -142,21 +142,20 @@ def _live_body(caller, body):
 
 
 @cache
-def _subject_statement():
+def _subject_statement(serious_types: tuple):
     """The resident behind a token with their stored score, whether a serious record stands
-    against them and whether this token was already redeemed: one query (built once), each
-    part written by the domain whose table it reads."""
+    against them and whether this token was already redeemed: one query (built once per set of
+    serious types), each part written by the domain whose table it reads."""
     return account_subject(lambda person_id: (
         stored_score_of(person_id).label("score"),
-        serious_in_force(person_id).label("serious_in_force"),
+        serious_in_force(person_id, serious_types).label("serious_in_force"),
         select(Redemption.id).where(Redemption.token_id == bindparam("token_id"))
         .exists().label("redeemed")))
 
 
 def _subject(resident_id, token_id, rules):
-    return db.session.connection().execute(_subject_statement(), {
-        "resident_id": resident_id, "token_id": token_id,
-        "serious": list(rules.serious_types)}).first()
+    return db.session.connection().execute(_subject_statement(tuple(rules.serious_types)), {
+        "resident_id": resident_id, "token_id": token_id}).first()
 
 
 @dataclass(frozen=True)
@@ -184,8 +183,8 @@ def _read_and_grant(caller, checked, benefit, offered, rules, today):
     # lock and count first (`_redeem`)
     grantable = (offered and not checked.expired and needed is not None
                  and benefit.limit_count is None and closed_reason(benefit, today) is None)
-    row = connection.execute(grant_statement(_subject_statement()), {
-        "resident_id": resident_id, "token_id": token_id, "serious": list(rules.serious_types),
+    row = connection.execute(grant_statement(_subject_statement(tuple(rules.serious_types))), {
+        "resident_id": resident_id, "token_id": token_id,
         "grantable": grantable, "needed": needed if needed is not None else 0,
         **_redemption_row(caller, benefit, token_id),
         **decision_trail(caller, "verification.granted", _grant_data(caller, benefit))}).first()
