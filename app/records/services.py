@@ -154,15 +154,14 @@ def _flatten(messages):
     return [str(messages)]
 
 
-# the whole batch as one array per column: a short statement, parsed once, whatever the batch size
-_INSERT_ARRAYS = text(
+# the whole batch as one JSON parameter: a short statement, parsed once, whatever the batch
+# size, and far quicker to send than thousands of parameters or arrays of them
+_INSERT_ROWS = text(
     "INSERT INTO credit_records (department_id, source_id, person_id, type_code, occurred_on,"
     " ended_on, units, attributes, document_ref, status, created_at, updated_at)"
-    " SELECT :department_id, s, p, t, o, e, u, CAST(a AS json), d, 'active', :now, :now"
-    " FROM unnest(CAST(:sources AS varchar[]), CAST(:persons AS integer[]),"
-    " CAST(:types AS varchar[]), CAST(:occurred AS date[]), CAST(:ended AS date[]),"
-    " CAST(:units AS integer[]), CAST(:attributes AS text[]), CAST(:documents AS varchar[]))"
-    " AS r(s, p, t, o, e, u, a, d)"
+    " SELECT :department_id, r.s, r.p, r.t, r.o, r.e, r.u, r.a, r.d, 'active', :now, :now"
+    " FROM json_to_recordset(CAST(:rows AS json))"
+    " AS r(s varchar, p integer, t varchar, o date, e date, u integer, a json, d varchar)"
     " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id")
 
 
@@ -171,17 +170,13 @@ def _insert_records(department_id, records) -> dict:
     if not records:
         return {}
     if db.session.get_bind().dialect.name == "postgresql":
-        return dict(db.session.execute(_INSERT_ARRAYS, {
-            "department_id": department_id, "now": utcnow(),
-            "sources": [v["source_id"] for _p, v in records],
-            "persons": [p for p, _v in records],
-            "types": [v["type"] for _p, v in records],
-            "occurred": [v["occurred_at"].isoformat() for _p, v in records],
-            "ended": [v["ended_at"] and v["ended_at"].isoformat() for _p, v in records],
-            "units": [v["units"] for _p, v in records],
-            "attributes": [json.dumps(v["attributes"]) for _p, v in records],
-            "documents": [v["document_ref"] for _p, v in records],
-        }).all())
+        rows = [{"s": v["source_id"], "p": person_id, "t": v["type"],
+                 "o": v["occurred_at"].isoformat(),
+                 "e": v["ended_at"] and v["ended_at"].isoformat(), "u": v["units"],
+                 "a": v["attributes"], "d": v["document_ref"]}
+                for person_id, v in records]
+        return dict(db.session.execute(_INSERT_ROWS, {
+            "department_id": department_id, "now": utcnow(), "rows": json.dumps(rows)}).all())
     table = CreditRecord.__table__
     statement = (_insert(table)
                  .on_conflict_do_nothing(index_elements=["department_id", "source_id"])
