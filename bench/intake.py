@@ -1,11 +1,13 @@
 """Benchmark record intake (the API and the CLI import) against a raw COPY of the same rows, and
 how soon a single delivery shows in the stored score while the API is busy.
 
-    python bench/intake.py [--rows 20000] [--clients 2] [--workers 4]
+    python bench/intake.py [--rows 100000] [--clients 2] [--workers 4]
 
 Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default db 12 on
-127.0.0.1:6379). Starts gunicorn on loopback, then in one run: (1) `--clients` clients post the
+127.0.0.1:6379). Compiles the application's bytecode as a deployment would, starts gunicorn on
+loopback with the application loaded before the workers fork (no worker is still starting while
+the API is timed), then in one run: (1) `--clients` clients post the
 rows in batches of 1,000 to `POST /api/v1/records`, each as its own department, while a sampler
 delivers single records for consenting residents and times each from the request until the
 stored score has changed (after one delivery to each worker, so that no worker's first request
@@ -43,7 +45,7 @@ FRESH_DEPARTMENTS = 8  # the records API allows 120 requests a minute per depart
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000, help="rows per method")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows per method")
     parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--people", type=int, default=5000, help="distinct persons in the rows")
@@ -210,6 +212,13 @@ def freshness(base, url, keys, sampled, lifting, running, times, refused):
             time.sleep(max(0.0, 60 / 110 / FRESH_DEPARTMENTS - (time.perf_counter() - started)))
 
 
+def compile_bytecode():
+    """Write the application's bytecode, as installing it does, so that the command starts as a
+    deployed one (this shell may keep Python from writing it: PYTHONDONTWRITEBYTECODE)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "app"), str(ROOT / "wsgi.py")],
+                   check=True)
+
+
 def cli_start_up(env):
     """Seconds the `flask` command takes to start and stop, without importing anything."""
     started = time.perf_counter()
@@ -275,7 +284,8 @@ def main():
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
-        server, base = start_gunicorn(env, args.workers)
+        compile_bytecode()
+        server, base = start_gunicorn(env, args.workers, preload=True)
 
         # residents of the warm-up are not sampled: their score has moved already
         warm_up(base, keys, sampled[-args.workers:], lifting, args.workers)
