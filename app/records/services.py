@@ -41,16 +41,35 @@ def _insert(model):
     return conflict_insert(db.session.get_bind().dialect.name)(model)
 
 
+@dataclass
+class CheckedBatch:
+    """A batch validated against the catalogue, nothing stored yet."""
+
+    outcomes: list  # one per record, in request order
+    valid: list  # (outcome, clean values) of the first passing record of each source id
+    seen: dict  # source id -> the outcomes of the records carrying it, first one first
+
+
 def ingest(department, raw_records, actor=None):
     """Take in a batch; every record gets its own outcome and bad ones never stop good ones."""
-    scheme = current_scheme()
-    types = record_types(scheme)
+    return store_batch(department, check_batch(raw_records, current_types(), department.code),
+                       actor)
+
+
+def current_types() -> dict:
+    """{code: record type} of the current scheme, which `check_batch` checks against."""
+    return record_types(current_scheme())
+
+
+def check_batch(raw_records, types, department_code) -> CheckedBatch:
+    """Validate each record and find the source ids repeated within the batch, without the
+    database (a batch import checks the next batch while the last one is stored)."""
     outcomes, valid, seen = [], [], {}
     for raw in raw_records:
         source_id = raw.get("source_id") if isinstance(raw, dict) else None
         outcome = Outcome(source_id)
         outcomes.append(outcome)
-        values, outcome.errors = validate(raw, types, department.code)
+        values, outcome.errors = validate(raw, types, department_code)
         if outcome.errors:
             continue
         if values["source_id"] in seen:
@@ -59,16 +78,22 @@ def ingest(department, raw_records, actor=None):
             continue
         seen[values["source_id"]] = [outcome]
         valid.append((outcome, values))
+    return CheckedBatch(outcomes, valid, seen)
 
-    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in valid})
-    for outcome, values in valid:
+
+def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
+    """Store a checked batch: its persons found or created, its records inserted unless their
+    source id is taken, audited and rescored; return every record's outcome."""
+    outcomes, seen = batch.outcomes, batch.seen
+    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid})
+    for outcome, values in batch.valid:
         person = persons[values["index"]]
         if person.name != values["name"]:
             for same in seen.pop(values["source_id"]):
                 same.status = "rejected"
                 same.errors = [{"field": "name",
                                 "message": _("The name does not match the ID number.")}]
-    valid = [(o, v) for o, v in valid if not o.errors]
+    valid = [(o, v) for o, v in batch.valid if not o.errors]
     lock_people({persons[v["index"]].id for _o, v in valid})
     inserted = _insert_records(department.id, [(persons[v["index"]].id, v) for _o, v in valid])
     existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
