@@ -56,9 +56,26 @@ def ingest(department, raw_records, actor=None):
                        actor)
 
 
-def current_types() -> dict:
-    """{code: record type} of the current scheme, which `check_batch` checks against."""
-    return record_types(current_scheme())
+@dataclass(frozen=True)
+class IntakeType:
+    """What intake checks of a record type, as plain values: a batch import's checking thread
+    reads them while the session that loaded them commits (and expires its objects)."""
+
+    code: str
+    polarity: str
+    state: bool
+    issuers: tuple
+    retention_days: int | None
+    document_required: bool
+    unit_attribute: str | None
+    unit_size: int
+
+
+def current_types() -> dict[str, IntakeType]:
+    """{code: type} of the current scheme, which `check_batch` checks against."""
+    return {code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
+                             t.document_required, t.unit_attribute, t.unit_size)
+            for code, t in record_types(current_scheme()).items()}
 
 
 def check_batch(raw_records, types, department_code) -> CheckedBatch:
