@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, any_, cast, delete, literal, select, text
+from sqlalchemy import Integer, String, any_, delete, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -15,7 +15,7 @@ from stdnum.util import isdigits
 from app.core import crypto, signin_guard
 from app.core.audit import audit
 from app.core.auth import end_sessions
-from app.core.db import array_text, conflict_insert
+from app.core.db import conflict_insert
 from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
@@ -127,7 +127,7 @@ def _insert_persons(identities: dict):
 def _persons_by_index(indexes):
     if db.session.get_bind().dialect.name == "postgresql":
         # one array parameter: a short statement, parsed and planned at once however many
-        matches = Person.id_number_index == any_(cast(literal(array_text(indexes)), ARRAY(String)))
+        matches = Person.id_number_index == any_(literal(indexes, ARRAY(String)))
     else:
         matches = Person.id_number_index.in_(indexes)
     rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name).where(matches))
