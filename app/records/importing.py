@@ -57,15 +57,19 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     `stop` (an Event) is set, end like Ctrl-C before the next batch.
 
     The next batch is read and checked in a thread while this one is stored: the check needs no
-    database, and the thread runs while this one waits for it.
+    database, and runs while the storing waits for it.
     """
     app = current_app._get_current_object()
     chunks = batches(rows, batch_size)
+    # read here: the department object expires at each commit, and the thread must not load it
+    department_code = department.code
 
     def read_and_check(types):
         with app.app_context():
             chunk = next(chunks, None)
-            return chunk and (chunk, check_batch([r for _n, r in chunk], types, department.code))
+            if chunk is None:
+                return None
+            return chunk, check_batch([r for _n, r in chunk], types, department_code)
 
     with ThreadPoolExecutor(max_workers=1) as checker:
         pending = checker.submit(read_and_check, current_types())
