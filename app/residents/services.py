@@ -6,8 +6,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, any_, delete, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Integer, String, delete, select, text
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
@@ -15,7 +14,7 @@ from stdnum.util import isdigits
 from app.core import crypto, signin_guard
 from app.core.audit import audit
 from app.core.auth import end_sessions
-from app.core.db import conflict_insert
+from app.core.db import array_text, conflict_insert
 from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
@@ -125,12 +124,17 @@ def _insert_persons(identities: dict):
 
 
 def _persons_by_index(indexes):
+    query = select(Person.id_number_index, Person.id, Person.name)
     if db.session.get_bind().dialect.name == "postgresql":
-        # one array parameter: a short statement, parsed and planned at once however many
-        matches = Person.id_number_index == any_(literal(indexes, ARRAY(String)))
+        # one array parameter: a short statement, parsed and planned at once however many. Its
+        # text form is quick to send, and an untyped parameter cast to the array type is read
+        # as that array when the statement is planned (a typed text one would be cast later,
+        # unseen by the planner, which then scans every person for each index)
+        rows = db.session.execute(
+            query.where(text("persons.id_number_index = ANY(CAST(:indexes AS varchar[]))")),
+            {"indexes": array_text(indexes)})
     else:
-        matches = Person.id_number_index.in_(indexes)
-    rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name).where(matches))
+        rows = db.session.execute(query.where(Person.id_number_index.in_(indexes)))
     return {row.id_number_index: row for row in rows}
 
 
