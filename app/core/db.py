@@ -56,6 +56,13 @@ def conflict_insert(dialect_name):
     return (postgresql if dialect_name == "postgresql" else sqlite).insert
 
 
+def array_text(values) -> str:
+    """A PostgreSQL array parameter in its text form, for the statement to CAST: for thousands
+    of integers or hex digests far quicker to send than psycopg's adaptation of a list. Only for
+    values whose text needs no quoting (no comma, quote, brace, backslash or space)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 IDLE_PING_SECONDS = 30
 
 

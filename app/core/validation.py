@@ -46,7 +46,9 @@ HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 def has_hidden_characters(value: str) -> bool:
     """True if the text holds a character that is invisible or changes how the rest reads."""
-    return any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value)
+    # printable text (checked in C) holds none: every hidden category is unprintable to Python
+    return not value.isprintable() and any(
+        unicodedata.category(char) in HIDDEN_CATEGORIES for char in value)
 
 
 def visible_text(value):

@@ -1,5 +1,6 @@
 import csv
 import signal
+import threading
 import zipfile
 from contextlib import contextmanager
 
@@ -23,7 +24,9 @@ records = AppGroup("records", help="Public credit records.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--department", "code", required=True, help="Code of the delivering department.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Row-level error report (CSV).")
-@click.option("--batch-size", default=1000, show_default=True)
+# every batch pays the same dozen round trips and a commit: 5,000 rows share them five times
+# as thinly as 1,000, and hold their persons' locks only a fraction of a second longer
+@click.option("--batch-size", default=5000, show_default=True)
 def import_file(path, code, report, batch_size):
     """Import a CSV, XLSX or JSON-lines file; each batch commits, so a re-run resumes safely."""
     department = find_department(code)
@@ -31,9 +34,10 @@ def import_file(path, code, report, batch_size):
         raise click.ClickException(f"no department with code {code!r}")
     report = report or f"{path}.errors.csv"
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    stop = threading.Event()
     try:
-        with _sigterm_as_interrupt():
-            _import(path, code, department, report, batch_size, totals)
+        with _sigterm_sets(stop):
+            _import(path, code, department, report, batch_size, totals, stop)
     except KeyboardInterrupt:
         db.session.rollback()
         raise click.ClickException(
@@ -43,7 +47,7 @@ def import_file(path, code, report, batch_size):
                f"rejected {totals['rejected']}; error report: {report}")
 
 
-def _import(path, code, department, report, batch_size, totals):
+def _import(path, code, department, report, batch_size, totals, stop):
     try:
         total_rows = count_rows(path)
         with open(report, "w", newline="", encoding="utf-8") as out, click.progressbar(
@@ -52,7 +56,7 @@ def _import(path, code, department, report, batch_size, totals):
             writer = csv.writer(out)
             writer.writerow(REPORT_HEADER)
             import_rows(department, read_rows(path), f"import:{code}", writer, totals,
-                        bar.update, batch_size)
+                        bar.update, batch_size, stop)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from exc
     except (UnicodeDecodeError, zipfile.BadZipFile) as exc:
@@ -62,13 +66,10 @@ def _import(path, code, department, report, batch_size, totals):
 
 
 @contextmanager
-def _sigterm_as_interrupt():
-    """A SIGTERM (a stopped container, `kill`) ends the import like Ctrl-C: cleanly, with a count."""
-
-    def interrupt(_signum, _frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
+def _sigterm_sets(stop):
+    """A SIGTERM (a stopped container, `kill`) ends the import like Ctrl-C, cleanly, with a
+    count, once the batch in hand is committed."""
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
         yield
     finally:

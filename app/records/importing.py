@@ -1,12 +1,15 @@
-"""Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for `ingest`, and
+"""Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for intake, and
 imported in committed batches (by `flask records import` and the console's intake job)."""
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 
+from flask import current_app
+
 from app.core.extensions import db
 from app.core.json import loads
-from app.records.services import ingest
+from app.records.services import check_batch, current_types, store_batch
 
 BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
 # columns of the record itself, the rest being attributes; all but these two are required
@@ -46,20 +49,44 @@ def count_rows(path) -> int:
     return lines - 1 if path.suffix.lower() == ".csv" else lines
 
 
-def import_rows(department, rows, actor, report, totals, progress=None, batch_size=1000):
+def import_rows(department, rows, actor, report, totals, progress=None, batch_size=1000,
+                stop=None):
     """Import a batch file's `read_rows`, committing each batch (a re-run resumes: rows taken
     count as duplicates); write every error of a rejected row to `report` (a csv writer),
-    count the outcomes in `totals` as it goes, call `progress(rows)` after each batch."""
-    for chunk in batches(rows, batch_size):
-        outcomes = ingest(department, [r for _n, r in chunk], actor=actor)
-        db.session.commit()
-        for (number, _r), outcome in zip(chunk, outcomes):
-            totals[outcome.status] += 1
-            for error in outcome.errors:
-                report.writerow([_as_text(cell) for cell in (
-                    number, outcome.source_id or "", error["field"], error["message"])])
-        if progress is not None:
-            progress(len(chunk))
+    count the outcomes in `totals` as it goes, call `progress(rows)` after each batch. Once
+    `stop` (an Event) is set, end like Ctrl-C before the next batch.
+
+    The next batch is read and checked in a thread while this one is stored: the check needs no
+    database, and runs while the storing waits for it.
+    """
+    app = current_app._get_current_object()
+    chunks = batches(rows, batch_size)
+    # read here: the department object expires at each commit, and the thread must not load it
+    department_code = department.code
+
+    def read_and_check(types):
+        with app.app_context():
+            chunk = next(chunks, None)
+            if chunk is None:
+                return None
+            return chunk, check_batch([r for _n, r in chunk], types, department_code)
+
+    with ThreadPoolExecutor(max_workers=1) as checker:
+        pending = checker.submit(read_and_check, current_types())
+        while (checked := pending.result()) is not None:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
+            pending = checker.submit(read_and_check, current_types())
+            chunk, batch = checked
+            outcomes = store_batch(department, batch, actor=actor)
+            db.session.commit()
+            for (number, _r), outcome in zip(chunk, outcomes):
+                totals[outcome.status] += 1
+                for error in outcome.errors:
+                    report.writerow([_as_text(cell) for cell in (
+                        number, outcome.source_id or "", error["field"], error["message"])])
+            if progress is not None:
+                progress(len(chunk))
     return totals
 
 

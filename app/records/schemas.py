@@ -64,11 +64,17 @@ def load_record(raw: dict) -> dict:
     attributes, document = raw.get("attributes", {}), raw.get("document_ref")
     if (occurred is None or (ended is not None and (ended := _plain_date(ended)) is None)
             or has_hidden_characters(raw["name"]) or not _plain_attributes(attributes)
-            or document is not None):
+            or (document is not None and not _plain_document_ref(document))):
         return _record_args.load(raw, unknown=ma.EXCLUDE)
     return {"source_id": raw["source_id"], "id_number": raw["id_number"], "name": raw["name"],
             "type": raw["type"], "occurred_at": occurred, "ended_at": ended,
-            "attributes": dict(attributes), "document_ref": None}
+            "attributes": dict(attributes), "document_ref": document}
+
+
+def _plain_document_ref(value) -> bool:
+    """What DOCUMENT_REF accepts."""
+    return (isinstance(value, str) and 0 < len(value) <= 100
+            and not NO_CONTROL.pattern.search(value) and not has_hidden_characters(value))
 
 
 def _plain_attributes(value) -> bool:

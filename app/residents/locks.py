@@ -7,6 +7,7 @@ serialises writing transactions.
 """
 from sqlalchemy import text
 
+from app.core.db import array_text
 from app.core.extensions import db
 
 _PERSON_LOCK = 7_240_002  # PostgreSQL advisory-lock namespace: one writer per person at a time
@@ -27,15 +28,16 @@ def lock_people(person_ids):
         ids = sorted(set(person_ids) - held)
         if not ids:  # a rescore after a delivery: the delivery took them already
             return
+        persons = array_text(ids)
         db.session.execute(
             text("SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), b) FROM (SELECT DISTINCT"
                  " p / CAST(:size AS integer) AS b FROM unnest(CAST(:ids AS integer[])) AS p"
                  " ORDER BY b) AS blocks"),
-            {"ns": _BLOCK_LOCK, "size": BLOCK_SIZE, "ids": ids})
+            {"ns": _BLOCK_LOCK, "size": BLOCK_SIZE, "ids": persons})
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, p) FROM "
                  "(SELECT unnest(CAST(:ids AS integer[])) AS p ORDER BY p) AS persons"),
-            {"ns": _PERSON_LOCK, "ids": ids})
+            {"ns": _PERSON_LOCK, "ids": persons})
         held.update(ids)
 
 

@@ -6,8 +6,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, any_, delete, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Integer, String, delete, select, text
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
@@ -15,7 +14,7 @@ from stdnum.util import isdigits
 from app.core import crypto, signin_guard
 from app.core.audit import audit
 from app.core.auth import end_sessions
-from app.core.db import conflict_insert
+from app.core.db import array_text, conflict_insert
 from app.core.extensions import db
 from app.core.passwords import check_password, hash_password
 from app.core.time import city_today, utcnow
@@ -30,7 +29,8 @@ from app.residents.sms import sms_sender
 def normalise_id_number(value: str) -> str:
     """Return the compact, upper-case form of a resident ID number; raise ValueError if invalid."""
     try:  # ric.validate's checks, with the slow region look-up remembered
-        number = ric.compact(value)
+        # compact() cleans up Unicode look-alikes, which plain ASCII digits never need
+        number = value.upper() if value.isascii() and value.isalnum() else ric.compact(value)
         if len(number) != 18:
             raise InvalidLength()
         if not isdigits(number[:-1]):
@@ -82,31 +82,59 @@ def persons_for(identities: dict) -> dict:
     if not identities:
         return {}
     found = _persons_by_index(list(identities))
-    # rows of the table itself (its column names): the one-row statement is compiled once
-    missing = [{"id_number_enc": id_number, "id_number_index": index, "name_enc": name}
-               for index, (id_number, name) in identities.items() if index not in found]
+    missing = {index: identity for index, identity in identities.items() if index not in found}
     if missing:
-        table = Person.__table__
-        insert = conflict_insert(db.session.get_bind().dialect.name)
-        # RETURNING also lets SQLAlchemy send the rows as multi-row VALUES, not one by one
-        created = db.session.execute(
-            insert(table).on_conflict_do_nothing(index_elements=["id_number_index"])
-            .returning(table.c.id_number_index, table.c.id, table.c.name_enc.label("name")),
-            missing)
-        found.update((row.id_number_index, row) for row in created)
-        raced = [m["id_number_index"] for m in missing if m["id_number_index"] not in found]
+        found.update((row.id_number_index, row) for row in _insert_persons(missing))
+        raced = [index for index in missing if index not in found]
         if raced:
             found.update(_persons_by_index(raced))
     return found
 
 
-def _persons_by_index(indexes):
+_PERSON_COLUMNS = Person.__table__.c
+# the whole batch as one JSON parameter: PostgreSQL reads it faster than psycopg writes the
+# thousands of parameters of a multi-row VALUES
+_INSERT_PERSONS = text(
+    "INSERT INTO persons (id_number_enc, id_number_index, name_enc, created_at)"
+    " SELECT decode(r.i, 'hex'), r.x, decode(r.n, 'hex'), :now"
+    " FROM json_to_recordset(CAST(:rows AS json)) AS r(i text, x varchar, n text)"
+    " ON CONFLICT (id_number_index) DO NOTHING RETURNING id_number_index, id, name_enc AS name"
+).columns(id_number_index=String, id=Integer, name=_PERSON_COLUMNS.name_enc.type)
+
+
+def _insert_persons(identities: dict):
+    """Insert {blind index: (ID number, name)}, skipping those a concurrent batch inserted;
+    return rows of the inserted ones' index, id and name."""
     if db.session.get_bind().dialect.name == "postgresql":
-        # one array parameter: a short statement, parsed and planned at once however many
-        matches = Person.id_number_index == any_(literal(indexes, ARRAY(String)))
+        encrypt_id, encrypt_name = (_PERSON_COLUMNS.id_number_enc.type.process_bind_param,
+                                    _PERSON_COLUMNS.name_enc.type.process_bind_param)
+        rows = [{"i": encrypt_id(id_number, None).hex(), "x": index,
+                 "n": encrypt_name(name, None).hex()}
+                for index, (id_number, name) in identities.items()]
+        return db.session.execute(_INSERT_PERSONS, {"rows": json.dumps(rows), "now": utcnow()})
+    # rows of the table itself (its column names): the one-row statement is compiled once;
+    # RETURNING also lets SQLAlchemy send the rows as multi-row VALUES, not one by one
+    return db.session.execute(
+        conflict_insert("sqlite")(Person.__table__)
+        .on_conflict_do_nothing(index_elements=["id_number_index"])
+        .returning(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id,
+                   _PERSON_COLUMNS.name_enc.label("name")),
+        [{"id_number_enc": id_number, "id_number_index": index, "name_enc": name}
+         for index, (id_number, name) in identities.items()])
+
+
+def _persons_by_index(indexes):
+    query = select(Person.id_number_index, Person.id, Person.name)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # one array parameter: a short statement, parsed and planned at once however many. Its
+        # text form is quick to send, and an untyped parameter cast to the array type is read
+        # as that array when the statement is planned (a typed text one would be cast later,
+        # unseen by the planner, which then scans every person for each index)
+        rows = db.session.execute(
+            query.where(text("persons.id_number_index = ANY(CAST(:indexes AS varchar[]))")),
+            {"indexes": array_text(indexes)})
     else:
-        matches = Person.id_number_index.in_(indexes)
-    rows = db.session.execute(select(Person.id_number_index, Person.id, Person.name).where(matches))
+        rows = db.session.execute(query.where(Person.id_number_index.in_(indexes)))
     return {row.id_number_index: row for row in rows}
 
 

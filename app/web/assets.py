@@ -1,5 +1,5 @@
 """Static files with long cache lifetimes: every `url_for('static', ...)` carries `?v=` and a
-hash of the file taken at start-up, so a changed file gets a new URL and a versioned one is
+hash of the file taken at its first use, so a changed file gets a new URL and a versioned one is
 cached for a year; text files go out gzip-compressed to clients that accept it."""
 import gzip
 import hashlib
@@ -33,15 +33,19 @@ def _catalogue(folder: str) -> dict[str, Asset]:
     return assets
 
 
-@bp.record_once
-def _take_catalogue(state):
-    state.app.extensions["static_assets"] = _catalogue(state.app.static_folder)
+def _assets() -> dict[str, Asset]:
+    """The static files' catalogue, taken at its first use: a command (`flask records import`)
+    starts without reading and compressing files it never serves."""
+    assets = current_app.extensions.get("static_assets")
+    if assets is None:
+        assets = current_app.extensions["static_assets"] = _catalogue(current_app.static_folder)
+    return assets
 
 
 @bp.app_url_defaults
 def add_version(endpoint, values):
     if endpoint == "static" and "v" not in values:
-        asset = current_app.extensions["static_assets"].get(values.get("filename"))
+        asset = _assets().get(values.get("filename"))
         if asset is not None:
             values["v"] = asset.version
 
@@ -51,12 +55,12 @@ def cache_and_compress(response):
     """Cache versioned URLs for a year; send the gzipped copy where the client takes it."""
     if request.endpoint != "static" or response.status_code != 200:
         return response
-    asset = current_app.extensions["static_assets"].get((request.view_args or {}).get("filename"))
+    asset = _assets().get((request.view_args or {}).get("filename"))
     if asset is None:
         return response
     if request.args.get("v") == asset.version:
         response.headers["Cache-Control"] = f"public, max-age={_YEAR}, immutable"
-    # the gzipped copies are taken at start-up; while debugging, files change under a running app
+    # the gzipped copies are taken once; while debugging, files change under a running app
     if asset.gzipped is not None and not current_app.debug:
         response.vary.add("Accept-Encoding")
         if request.accept_encodings["gzip"] > 0:

@@ -21,6 +21,8 @@ VARIANTS = {
     "attributes": [None, {}, {"hours": 12}, {"hours": 12.5}, {"hours": float("inf")},
                    {"hours": 2**53}, {"note": "a\x00"}, {"note": "a\tb"}, {"a": {"b": [1, "c"]}},
                    [], "x", {"k\x01": 1}],
+    "document_ref": [None, "", "郑市监罚〔2026〕12号", "d" * 100, "d" * 101, "a\x00b", "a\tb",
+                     "郑\u202e罚", " ", 12, ["d"]],
     "extra": ["ignored"],
 }
 
