@@ -116,10 +116,10 @@ _TYPES = """SELECT id, code, dimension, cap_per_year, state, full_days, fade_day
           FROM record_types WHERE scheme_id = :scheme_id"""
 
 # Whose score can differ on :as_of from the one stored: a person with a record written since
-# :since, a resident who consented since (every resident consenting before was scored by the
-# run that started after their consent, or by the first, full one), or one whose stored score
-# reaches its next change (or was scored for a later day). Everyone else's stored score is still
-# right. Each part reads one table, never the join of residents to their scores.
+# :since, a resident who consented since, one whose stored score reaches its next change (or
+# was scored for a later day), or a consenting resident with no score at all (however they came
+# to have none). Everyone else's stored score is still right. No part reads the records, and no
+# part joins every resident to their score row by row: the last is an anti-join of two scans.
 _CANDIDATES = """
 INSERT INTO score_candidates (person_id)
 SELECT person_id FROM credit_records WHERE updated_at >= :since
@@ -127,6 +127,9 @@ UNION
 SELECT person_id FROM residents WHERE consented_at >= :since
 UNION
 SELECT person_id FROM scores WHERE next_change_on <= :as_of OR as_of > :as_of
+UNION
+SELECT res.person_id FROM residents res WHERE res.consented_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.person_id = res.person_id)
 """
 
 # The first day after :as_of on which a record's points differ from those on :as_of (NULL: never

@@ -137,6 +137,18 @@ def test_a_fading_record_makes_its_person_a_candidate_only_on_the_days_its_point
     assert still and not any(still)
 
 
+def test_a_consenting_resident_never_scored_is_a_candidate(app):
+    """However the resident came to have no score (consent long ago, a score deleted), the next
+    night scores them."""
+    rescore_all(AS_OF, full=True)
+    person = get_or_create_person(new_id_number(), "赵六")
+    resident = new_resident(person, new_phone(), "x")
+    resident.consented_at = LONG_AGO
+    db.session.flush()
+    batch.collect_candidates(AS_OF + timedelta(days=1), utcnow())
+    assert candidates_among([person.id]) == {person.id}
+
+
 def test_a_resident_who_consented_since_the_last_run_is_a_candidate(app):
     """Registered long ago, consenting only now: the next night scores them (every resident
     consenting earlier was scored by a run that started after their consent)."""
