@@ -37,7 +37,8 @@ class Verifications(MethodView):
     # one Redis round trip (`core.ratelimit`) rather than Flask-Limiter's layers
     decorators = [limited(verification_limit, "verifications", merchant_rate_key)]
 
-    @verify_blp.arguments(VerificationArgs)
+    # a schema instance: webargs builds none per request
+    @verify_blp.arguments(VerificationArgs())
     @verify_blp.response(200, VerificationSchema)
     @verify_blp.alt_response(400, description="Body is not JSON, or nests too deeply")
     @verify_blp.alt_response(401, description="No or bad merchant credentials")
