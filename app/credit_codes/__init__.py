@@ -9,6 +9,7 @@ live scan result a resident's page shows.
 - `codes.token_of_typed(text)`: the token a typed or scanned code stands for.
 - `codes.check_token(text) -> CheckedToken`: signature, resident and expiry of a token.
 - `codes.url_handle(token)` / `codes.token_of_handle(handle)`: what URLs carry instead of a token.
-- `live.publish(token_id, result)` / `live.latest(token_id)`: the scan result, through Redis.
+- `live.publish_after(response, token_id, result)` / `live.latest(token_id)`: the scan result,
+  through Redis, stored once the merchant's answer is sent.
 - `GET /.well-known/jwks.json`; CLI `flask credit-keys rotate|list`.
 """
