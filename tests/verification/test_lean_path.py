@@ -124,3 +124,18 @@ def test_a_denial_reaches_the_residents_page_once_the_answer_is_sent(app, client
     assert get_redis().get(key) is None  # the merchant's answer did not wait for Redis
     response.close()  # as the server does once the answer is sent
     assert live.latest(tokens.decode(token).token_id_hex)["reason"] == "already_used"
+
+
+def test_one_merchant_over_the_limit_leaves_another_merchant_alone(app, client, make_merchant):
+    app.config["VERIFICATION_RATE_LIMIT"] = "2/minute"
+    try:
+        busy, other = make_merchant(), make_merchant()
+
+        def status(merchant):
+            return client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
+                               headers={"Authorization": f"Bearer {merchant.plain_key}"}).status_code
+
+        assert [status(busy) for _ in range(3)] == [422, 422, 429]
+        assert [status(other) for _ in range(2)] == [422, 422]
+    finally:
+        app.config.pop("VERIFICATION_RATE_LIMIT")
