@@ -1,9 +1,37 @@
 """What the lean verification path must keep: the documented answer shape, a 429 that says when
 to retry although other answers carry no rate-limit headers, and a grant the resident sees."""
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.benefits.eligibility import eligibility
+from app.catalogue.services import current_rules
+from app.core.extensions import db
 from app.core.redis import get_redis
+from app.core.time import city_today
 from app.credit_codes import live, tokens
+from app.scoring.services import explain
+from app.verification.models import Redemption
 from app.verification.schemas import VerificationSchema
 from tests.verification_support import csrf_token, issue, login, verify
+
+
+@contextmanager
+def verification_limit(app, limit):
+    app.config["VERIFICATION_RATE_LIMIT"] = limit
+    try:
+        yield
+    finally:
+        app.config.pop("VERIFICATION_RATE_LIMIT")
+
+
+def unknown_benefit_scans(client, merchant, times):
+    """Answers to `times` scans of a benefit that does not exist (422 until the limit is hit)."""
+    return [client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
+                        headers={"Authorization": f"Bearer {merchant.plain_key}"})
+            for _ in range(times)]
 
 
 def _documented(body):
@@ -23,14 +51,8 @@ def test_answers_have_the_documented_shape(app, client, make_resident, make_merc
 
 
 def test_a_merchant_over_the_limit_is_told_when_to_retry(app, client, make_merchant):
-    app.config["VERIFICATION_RATE_LIMIT"] = "2/minute"
-    try:
-        merchant = make_merchant()
-        answers = [client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
-                               headers={"Authorization": f"Bearer {merchant.plain_key}"})
-                   for _ in range(3)]
-    finally:
-        app.config.pop("VERIFICATION_RATE_LIMIT")
+    with verification_limit(app, "2/minute"):
+        answers = unknown_benefit_scans(client, make_merchant(), 3)
     refused = answers[-1]
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window end, rounded up
@@ -55,17 +77,6 @@ def test_the_one_statement_grant_follows_the_eligibility_rule_at_every_edge(
         app, client, make_resident, make_merchant, make_benefit):
     """On PostgreSQL the statement that reads the resident also grants; it must grant exactly
     when the rule the pages use does (both backends answer by that rule)."""
-    from datetime import timedelta
-
-    from sqlalchemy import func, select
-
-    from app.benefits.eligibility import eligibility
-    from app.catalogue.services import current_rules
-    from app.core.extensions import db
-    from app.core.time import city_today
-    from app.scoring.services import explain
-    from app.verification.models import Redemption
-
     rules, today = current_rules(), city_today()
     score = explain(make_resident().person_id).score
     tiers = dict(rules.tiers)
@@ -93,19 +104,13 @@ def test_the_one_statement_grant_follows_the_eligibility_rule_at_every_edge(
 
 
 def test_the_limit_holds_in_the_process_while_redis_is_skipped(app, client, make_merchant):
-    import time
-
     breaker = app.extensions["redis"].connection_pool.connection_kwargs["breaker"]
-    app.config["VERIFICATION_RATE_LIMIT"] = "3/minute"
     breaker.open_until = time.monotonic() + 60  # as after a timeout: Redis is not asked
     try:
-        merchant = make_merchant()
-        answers = [client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
-                               headers={"Authorization": f"Bearer {merchant.plain_key}"})
-                   for _ in range(4)]
+        with verification_limit(app, "3/minute"):
+            answers = unknown_benefit_scans(client, make_merchant(), 4)
     finally:
         breaker.close()
-        app.config.pop("VERIFICATION_RATE_LIMIT")
     assert [a.status_code for a in answers] == [422, 422, 422, 429]
     assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
@@ -127,15 +132,9 @@ def test_a_denial_reaches_the_residents_page_once_the_answer_is_sent(app, client
 
 
 def test_one_merchant_over_the_limit_leaves_another_merchant_alone(app, client, make_merchant):
-    app.config["VERIFICATION_RATE_LIMIT"] = "2/minute"
-    try:
-        busy, other = make_merchant(), make_merchant()
-
-        def status(merchant):
-            return client.post("/api/v1/verifications", json={"token": "X", "benefit": "nope"},
-                               headers={"Authorization": f"Bearer {merchant.plain_key}"}).status_code
-
-        assert [status(busy) for _ in range(3)] == [422, 422, 429]
-        assert [status(other) for _ in range(2)] == [422, 422]
-    finally:
-        app.config.pop("VERIFICATION_RATE_LIMIT")
+    busy, other = make_merchant(), make_merchant()
+    with verification_limit(app, "2/minute"):
+        busy_answers = unknown_benefit_scans(client, busy, 3)
+        other_answers = unknown_benefit_scans(client, other, 2)
+    assert [a.status_code for a in busy_answers] == [422, 422, 429]
+    assert [a.status_code for a in other_answers] == [422, 422]
