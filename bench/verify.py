@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 from scratch_db import create_database, drop_database
@@ -139,6 +140,53 @@ def seed(env, args, token_file):
     return key
 
 
+def _cpu_seconds(pid):
+    """User + system CPU seconds used by a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(server, url, redis_url):
+    """{group: pids} of the processes serving the benchmark: gunicorn's workers, the
+    database's backends and the Redis server at `redis_url`."""
+    redis_port = f":{urlsplit(redis_url).port or 6379}"
+    pids = {"workers": [], "PostgreSQL": [], "Redis": []}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        if int(rest.split()[1]) == server.pid:
+            pids["workers"].append(int(entry.name))
+        elif name.startswith("redis-server") and redis_port in (entry / "cmdline").read_text():
+            pids["Redis"].append(int(entry.name))
+    with psycopg.connect(url) as conn:
+        pids["PostgreSQL"] = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()")]
+    return pids
+
+
+def cpu_per_request(server, url, redis_url, run):
+    """Run one wrk phase (`run()` returns its parsed result) and add the CPU milliseconds per
+    request that each group of serving processes spent during it."""
+    before = {pid: _cpu_seconds(pid)
+              for pids in _processes(server, url, redis_url).values() for pid in pids}
+    result = run()
+    after = _processes(server, url, redis_url)
+    result["cpu_ms"] = {
+        group: sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids) * 1000 / result["requests"]
+        for group, pids in after.items()}
+    return result
+
+
 def wrk(args, url, script=None, script_args=()):
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
            "--timeout", "5s"]
@@ -203,10 +251,10 @@ def main():
         script_args = (str(token_file), str(args.threads), "bench_benefit", key,
                        "1" if args.idempotency_keys else "0")
         # the floor only records token ids in its own table, so the tokens stay fresh
-        _out, floor = wrk(args, f"{base}/api/bench/floor", str(script),
-                          (*script_args, "/api/bench/floor"))
-        _out, verify = wrk(args, f"{base}/api/v1/verifications", str(script),
-                           (*script_args, "/api/v1/verifications"))
+        floor = cpu_per_request(server, url, args.redis_url, lambda: wrk(
+            args, f"{base}/api/bench/floor", str(script), (*script_args, "/api/bench/floor"))[1])
+        verify = cpu_per_request(server, url, args.redis_url, lambda: wrk(
+            args, f"{base}/api/v1/verifications", str(script), (*script_args, "/api/v1/verifications"))[1])
         with psycopg.connect(url) as conn:
             granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
         print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
@@ -225,6 +273,9 @@ def main():
         print(f"ratio       {verify['rps'] / floor['rps']:9.1%} of the floor   "
               f"(target >= 70 %, p99 <= 100 ms)")
         print(f"            {verify['rps'] / health['rps']:9.1%} of health")
+        print("CPU ms per request (floor / verify): " + ", ".join(
+            f"{group} {floor['cpu_ms'][group]:.2f} / {verify['cpu_ms'][group]:.2f}"
+            for group in verify["cpu_ms"]))
         if verify["socket_errors"]:
             print("wrk: " + verify["socket_errors"])
         if verify["requests"] > args.tokens:

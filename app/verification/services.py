@@ -11,14 +11,14 @@ from datetime import time as dtime
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, and_, bindparam, delete, func, select, text, true
+from sqlalchemy import Boolean, and_, bindparam, delete, false, func, select, text, true
 from sqlalchemy.dialects import postgresql
 
 from app.benefits.eligibility import VALIDITY_REASONS, closed_reason, eligibility, score_needed
 from app.catalogue.services import current_rules
 from app.core.audit import AuditEntry, redact
 from app.core.crypto import mask_name
-from app.core.db import conflict_insert
+from app.core.db import conflict_insert, first_row
 from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.http import select_locale
@@ -183,11 +183,11 @@ def _read_and_grant(caller, checked, benefit, offered, rules, today):
     # lock and count first (`_redeem`)
     grantable = (offered and not checked.expired and needed is not None
                  and benefit.limit_count is None and closed_reason(benefit, today) is None)
-    row = connection.execute(grant_statement(_subject_statement(tuple(rules.serious_types))), {
+    row = first_row(connection, grant_statement(_subject_statement(tuple(rules.serious_types))), {
         "resident_id": resident_id, "token_id": token_id,
         "grantable": grantable, "needed": needed if needed is not None else 0,
         **_redemption_row(caller, benefit, token_id),
-        **decision_trail(caller, "verification.granted", _grant_data(caller, benefit))}).first()
+        **decision_trail(caller, "verification.granted", _grant_data(caller, benefit))})
     return None if row is None else _Subject(row, row.redemption_id, True)
 
 
@@ -231,12 +231,13 @@ def grant_statement(subject_statement):
     redemption granted to it, or NULL. The redemption is inserted only when `:grantable` and the
     person's facts allow it (consent, token unused, score at least `:needed`, no serious
     record); the read goes into the person's access log and a grant gets its audit entry
-    (`trail`). Built once."""
+    (`trail`). Built once, and run on the driver's cursor (`first_row`)."""
     subject = subject_statement.cte("subject")
     table = Redemption.__table__
     values = {name: _redemption_bind(name) for name in _REDEMPTION_COLUMNS
               if name not in ("person_id", "resident_id")}
-    values.update(person_id=subject.c.person_id, resident_id=subject.c.resident_id)
+    values.update(person_id=subject.c.person_id, resident_id=subject.c.resident_id,
+                  contested=false())  # the column's default, spelled out for `first_row`
     granted = (postgresql.insert(table)
                .from_select(list(values), select(*values.values()).where(
                    bindparam("grantable", type_=Boolean), subject.c.consented_at.is_not(None),
