@@ -117,14 +117,16 @@ def _rescore_ranges(rules, day, ranges, candidates, workers):
     if (workers <= 1 or session.get_bind().dialect.name != "postgresql"
             or not isinstance(session.get_bind(), Engine)):
         for lo, hi in ranges:
-            yield lo, _rescore_range(rules, day, lo, hi, candidates)
+            yield lo, _rescore_range(rules, day, lo, hi, candidates, serial=False)
         return
     app = current_app._get_current_object()
 
     def in_own_session(lo, hi):
         with app.app_context():  # a new application context: a session and connection of its own
             try:
-                return _rescore_range(rules, day, lo, hi, candidates)
+                # the other ranges keep the other cores busy: parallel workers would only add
+                # their start and the merging of their partial results
+                return _rescore_range(rules, day, lo, hi, candidates, serial=True)
             finally:
                 db.session.remove()
 
@@ -138,10 +140,11 @@ def _rescore_ranges(rules, day, ranges, candidates, workers):
                 future.cancel()
 
 
-def _rescore_range(rules, day, lo, hi, candidates):
+def _rescore_range(rules, day, lo, hi, candidates, serial):
     """Rescore the persons in [lo, hi) and commit; return how many scores were written."""
     lock_range(lo, hi)
-    written = batch.rescore(rules, day, person_range=(lo, hi), candidates=candidates)
+    written = batch.rescore(rules, day, person_range=(lo, hi), candidates=candidates,
+                            serial=serial)
     db.session.commit()
     return written
 
