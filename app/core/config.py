@@ -32,6 +32,8 @@ def load_config(instance_path, overrides=None):
         "REDIS_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", 0.2)),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "RECORDS_BATCH_LIMIT": 1000,
+        # chunks of persons the batch rescore runs at once on PostgreSQL, one connection each
+        "RESCORE_WORKERS": _env_int("RESCORE_WORKERS", 2),
         "DEFAULT_SCHEME_VERSION": "2026.1",
         "PASSWORD_HASH_COST": os.environ.get("PASSWORD_HASH_COST", "normal"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",

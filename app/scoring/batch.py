@@ -41,7 +41,8 @@ _DIALECT_SQL = {
         "now": "now()",
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
         "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
-        # a few persons' records read through the index: parallel workers would each read them all
+        # no parallel workers: over a few persons' records read through the index they would each
+        # read them all, and beside other ranges scored at once they add only their start-up
         "serial": ["SELECT set_config('max_parallel_workers_per_gather', '0', true)"],
     },
     "sqlite": {
@@ -219,14 +220,15 @@ def consenting(person_ids) -> list[int]:
 
 
 def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
-            candidates=False, changes=None) -> int:
+            candidates=False, changes=None, serial=False) -> int:
     """Recompute the scores of consenting residents in a range or set of persons.
 
     Over a range, writes only the scores that changed (value, tier, dimension totals or
     scheme); with `candidates`, looks only at the range's persons in `score_candidates`; for a
     set of persons, writes all of theirs. Adds a history row for each moved score or tier and
     returns how many scores were written; appends them as `Change`s to `changes` when a list
-    is given. Runs in the caller's transaction.
+    is given. `serial` keeps PostgreSQL from adding parallel workers to the scoring (other
+    ranges keep the other cores busy). Runs in the caller's transaction.
     """
     session = db.session
     dialect = session.get_bind().dialect.name
@@ -251,7 +253,7 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         values["ids"] = list(person_ids)
     elif person_range is not None:
         values["lo"], values["hi"] = person_range
-    for statement in sql["prepare"] + (sql["serial"] if candidates else []):
+    for statement in sql["prepare"] + (sql["serial"] if candidates or serial else []):
         session.execute(text(statement))
     if person_ids is not None and dialect == "postgresql":
         at_once = text(_AT_ONCE.format(changed=scoring, history=_HISTORY,

@@ -1,7 +1,9 @@
 """Computing, storing and reading scores."""
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import Engine, delete, select
 
 from app.catalogue.rules import Rules
 from app.catalogue.services import current_scheme, rules_for
@@ -69,14 +71,15 @@ def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int
 
 
 def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
-                full: bool = False) -> int:
+                full: bool = False, workers: int | None = None) -> int:
     """Bring every resident's score to `as_of`, set-based, committing one chunk of persons at a
     time; return how many scores changed. `progress(persons done)` is called after each chunk.
 
     After a finished run under the same scheme, only the persons whose score can have changed
     since are rescored (their stored score's next change is due, or their records were written
     since that run started); the first run, a new scheme, an unfinished last run or `full`
-    rescore everyone.
+    rescore everyone. On PostgreSQL, `workers` chunks (the `RESCORE_WORKERS` setting by
+    default) run at once, each on a connection of its own.
     """
     day = as_of or city_today()
     rules = rules_for(current_scheme())
@@ -90,17 +93,58 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
         run.candidates = batch.collect_candidates(day, last.started_at - CHANGES_MARGIN)
     db.session.commit()
     top = last_person_id()
+    ranges = [(lo, lo + chunk) for lo in range(0, top + 1, chunk)]
+    workers = current_app.config["RESCORE_WORKERS"] if workers is None else workers
     written = 0
-    for lo in range(0, top + 1, chunk):
-        lock_range(lo, lo + chunk)
-        written += batch.rescore(rules, day, person_range=(lo, lo + chunk), candidates=not full)
-        db.session.commit()
+    for lo, chunk_written in _rescore_ranges(rules, day, ranges, not full, workers):
+        written += chunk_written
         if progress is not None:
             progress(min(chunk, top + 1 - lo))
     run.written, run.finished_at = written, utcnow()
     audit("system", "scores.rescored", "scheme", rules.version,
           data={"as_of": day.isoformat(), "scores": written, "full": full,
                 "candidates": run.candidates})
+    db.session.commit()
+    return written
+
+
+def _rescore_ranges(rules, day, ranges, candidates, workers):
+    """Rescore and commit each range of persons; yield (its start, scores written) per range
+    as it commits. Ranges run `workers` at a time on PostgreSQL, one after another otherwise."""
+    session = db.session
+    # a session bound to one connection (a caller's transaction) cannot hand ranges to others,
+    # and SQLite writes one transaction at a time anyway
+    if (workers <= 1 or session.get_bind().dialect.name != "postgresql"
+            or not isinstance(session.get_bind(), Engine)):
+        for lo, hi in ranges:
+            yield lo, _rescore_range(rules, day, lo, hi, candidates, serial=False)
+        return
+    app = current_app._get_current_object()
+
+    def in_own_session(lo, hi):
+        with app.app_context():  # a new application context: a session and connection of its own
+            try:
+                # the other ranges keep the other cores busy: parallel workers would only add
+                # their start and the merging of their partial results
+                return _rescore_range(rules, day, lo, hi, candidates, serial=True)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(in_own_session, lo, hi): lo for lo, hi in ranges}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:  # after a failure, leave the ranges not yet started for the next run
+            for future in futures:
+                future.cancel()
+
+
+def _rescore_range(rules, day, lo, hi, candidates, serial):
+    """Rescore the persons in [lo, hi) and commit; return how many scores were written."""
+    lock_range(lo, hi)
+    written = batch.rescore(rules, day, person_range=(lo, hi), candidates=candidates,
+                            serial=serial)
     db.session.commit()
     return written
 

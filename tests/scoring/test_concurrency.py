@@ -7,12 +7,16 @@ has committed.
 import threading
 import time
 
+from sqlalchemy import select
+
 from app.core.extensions import db
 from app.core.passwords import hash_password
 from app.records.services import ingest
 from app.residents.services import register_resident
-from app.scoring.models import Score
+from app.scoring.models import Score, ScoreRun
+from app.scoring.services import rescore_all
 from tests.factories import issuer_for, new_id_number, new_phone, record_payload
+from tests.scoring.test_batch import AS_OF, assert_matches_engine, make_population
 
 
 def test_concurrent_deliveries_for_one_person_are_both_scored(live_app):
@@ -84,3 +88,18 @@ def test_nightly_rescore_does_not_overwrite_a_delivery_made_while_it_runs(live_a
     assert not run.is_alive() and not errors
     db.session.remove()
     assert db.session.get(Score, person_id).score == 100 + 15
+
+
+def test_chunks_rescored_on_connections_of_their_own_match_the_engine(live_app):
+    """On PostgreSQL a full rescore runs two chunks at once, each committing on a connection of
+    its own: every chunk is scored, reported and counted once, as one after another would be."""
+    person_ids, consenting = make_population(17, people=60)
+    db.session.commit()
+    chunk = max(5, max(person_ids) // 7)  # chunk boundaries fall among these persons
+    reported = []
+    written = rescore_all(AS_OF, chunk, progress=reported.append, full=True, workers=2)
+    db.session.remove()
+    assert_matches_engine(person_ids, consenting, AS_OF)
+    run = db.session.scalar(select(ScoreRun).order_by(ScoreRun.id.desc()).limit(1))
+    assert run.finished_at is not None and run.full_rescore and run.written == written
+    assert sum(reported) == max(person_ids) + 1 and len(reported) > 2
