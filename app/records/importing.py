@@ -63,13 +63,16 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     chunks = batches(rows, batch_size)
     # read here: the department object expires at each commit, and the thread must not load it
     department_code = department.code
+    # the same persons recur batch after batch: their ID numbers are checked and their names
+    # decrypted once
+    known_ids, names = {}, {}
 
     def read_and_check(types):
         with app.app_context():
             chunk = next(chunks, None)
             if chunk is None:
                 return None
-            return chunk, check_batch([r for _n, r in chunk], types, department_code)
+            return chunk, check_batch([r for _n, r in chunk], types, department_code, known_ids)
 
     with ThreadPoolExecutor(max_workers=1) as checker:
         pending = checker.submit(read_and_check, current_types())
@@ -78,7 +81,7 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
                 raise KeyboardInterrupt
             pending = checker.submit(read_and_check, current_types())
             chunk, batch = checked
-            outcomes = store_batch(department, batch, actor=actor)
+            outcomes = store_batch(department, batch, actor=actor, names=names)
             db.session.commit()
             for (number, _r), outcome in zip(chunk, outcomes):
                 totals[outcome.status] += 1
@@ -131,13 +134,19 @@ def _tabular(rows):
     missing = [f for f in RECORD_FIELDS if f not in OPTIONAL_FIELDS and f not in header]
     if missing:
         raise ImportFileError(f"missing columns: {', '.join(missing)}")
+    # where each column is (the last of a repeated name), and which are attributes
+    position = {name: i for i, name in enumerate(header)}
+    fields = [(name, i) for name, i in position.items() if name in RECORD_FIELDS]
+    attributes = [(name, i) for name, i in position.items() if name not in RECORD_FIELDS]
     for number, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
+        values = [v.strip() for v in values]
+        if not any(values):
             continue
-        row = dict(zip(header, (v.strip() for v in values)))
-        record = {k: row[k] for k in RECORD_FIELDS if row.get(k)}
+        width = len(values)  # a short row lacks its last columns
+        record = {name: values[i] for name, i in fields if i < width and values[i]}
         # any other column is a type-specific attribute, numeric where it looks numeric
-        record["attributes"] = {k: _number(v) for k, v in row.items() if k not in RECORD_FIELDS and v}
+        record["attributes"] = {name: _number(values[i]) for name, i in attributes
+                                if i < width and values[i]}
         yield number, record
 
 

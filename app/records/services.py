@@ -78,15 +78,19 @@ def current_types() -> dict[str, IntakeType]:
             for code, t in record_types(current_scheme()).items()}
 
 
-def check_batch(raw_records, types, department_code) -> CheckedBatch:
+def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedBatch:
     """Validate each record and find the source ids repeated within the batch, without the
-    database (a batch import checks the next batch while the last one is stored)."""
+    database (a batch import checks the next batch while the last one is stored). `known_ids`
+    keeps the ID numbers already checked for a caller that checks batch after batch."""
     outcomes, valid, seen = [], [], {}
+    today, known_ids = city_today(), {} if known_ids is None else known_ids
+    if len(known_ids) > _IDS_KEPT:
+        known_ids.clear()
     for raw in raw_records:
         source_id = raw.get("source_id") if isinstance(raw, dict) else None
         outcome = Outcome(source_id)
         outcomes.append(outcome)
-        values, outcome.errors = validate(raw, types, department_code)
+        values, outcome.errors = validate(raw, types, department_code, today, known_ids)
         if outcome.errors:
             continue
         if values["source_id"] in seen:
@@ -98,11 +102,13 @@ def check_batch(raw_records, types, department_code) -> CheckedBatch:
     return CheckedBatch(outcomes, valid, seen)
 
 
-def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
+def store_batch(department, batch: CheckedBatch, actor=None, names=None) -> list[Outcome]:
     """Store a checked batch: its persons found or created, its records inserted unless their
-    source id is taken, audited and rescored; return every record's outcome."""
+    source id is taken, audited and rescored; return every record's outcome. `names` keeps the
+    persons' names decrypted for a caller that stores batch after batch (`persons_for`)."""
     outcomes, seen = batch.outcomes, batch.seen
-    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid})
+    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid},
+                          names)
     for outcome, values in batch.valid:
         person = persons[values["index"]]
         if person.name != values["name"]:
@@ -129,27 +135,32 @@ def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
     return outcomes
 
 
-def validate(raw, types, department_code):
+# ID numbers a batch import remembers as checked at most (`check_batch`)
+_IDS_KEPT = 200_000
+
+
+def validate(raw, types, department_code, today=None, known_ids=None):
     """Return (clean values, errors) for one record from a department; errors are
-    [{field, message}]."""
+    [{field, message}]. `known_ids` ({ID number as given: (normalised, blind index)}) spares
+    checking and digesting an ID number again."""
     if not isinstance(raw, dict):
         return None, [{"field": "", "message": _("Each record must be a JSON object.")}]
     try:
         values = load_record(raw)
     except ma.ValidationError as err:
         return None, [{"field": f, "message": " ".join(_flatten(m))} for f, m in err.messages.items()]
-    errors = []
+    errors, today = [], today or city_today()
     try:
-        values["id_number"] = normalise_id_number(values["id_number"])
-        values["index"] = id_number_index(values["id_number"])
+        values["id_number"], values["index"] = _identity(
+            values["id_number"], {} if known_ids is None else known_ids)
     except ValueError:
         errors.append({"field": "id_number", "message": _("The ID number is not valid (checksum or date).")})
     rtype = types.get(values["type"])
     if rtype is None:
         errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
-    errors += _date_errors(values)
+    errors += _date_errors(values, today)
     if rtype is not None and not errors:
-        errors += governance_errors(rtype, department_code, values)
+        errors += governance_errors(rtype, department_code, values, today)
     if rtype is not None and not errors:
         try:
             values["units"] = units_for(rtype, values["attributes"])
@@ -158,8 +169,17 @@ def validate(raw, types, department_code):
     return values, errors
 
 
-def _date_errors(values):
-    today, errors = city_today(), []
+def _identity(id_number, known_ids):
+    """(normalised ID number, blind index) of an ID number as given; raise ValueError if invalid."""
+    identity = known_ids.get(id_number)
+    if identity is None:
+        normal = normalise_id_number(id_number)
+        identity = known_ids[id_number] = (normal, id_number_index(normal))
+    return identity
+
+
+def _date_errors(values, today=None):
+    today, errors = today or city_today(), []
     if values["occurred_at"] > today:
         errors.append({"field": "occurred_at", "message": _("The date is in the future.")})
     ended = values.get("ended_at")
