@@ -1,9 +1,6 @@
 """Batch files (CSV, XLSX, JSON lines) read as a stream of record dicts for intake, and
 imported in committed batches (by `flask records import` and the console's intake job)."""
 import csv
-import multiprocessing
-import os
-import signal
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
@@ -53,21 +50,20 @@ def count_rows(path) -> int:
 
 
 def import_rows(department, rows, actor, report, totals, progress=None, batch_size=1000,
-                stop=None, forked=False):
+                stop=None):
     """Import a batch file's `read_rows`, committing each batch (a re-run resumes: rows taken
     count as duplicates); write every error of a rejected row to `report` (a csv writer),
     count the outcomes in `totals` as it goes, call `progress(rows)` after each batch. Once
     `stop` (an Event) is set, end like Ctrl-C before the next batch.
 
-    The next batch is read and checked while this one is stored: the check needs no database.
-    It runs in a thread, or with `forked` in a child process forked for the import, which
-    then checks on the other core instead of taking turns with the storing for the
-    interpreter. Fork only from a process with no other thread (the CLI), as a lock another
-    thread holds would stay held in the child.
+    The next batch is read and checked in a thread while this one is stored: the check needs
+    no database, and runs while the storing waits for it. (A forked child checking on the
+    other core instead spent more on sending each checked batch across than it saved, and
+    lost to the thread whenever the machine was busy.)
     """
     app = current_app._get_current_object()
     chunks = batches(rows, batch_size)
-    # read here: the department object expires at each commit, and the checker must not load it
+    # read here: the department object expires at each commit, and the thread must not load it
     department_code = department.code
     # the same persons recur batch after batch: their ID numbers are checked and their names
     # decrypted once
@@ -82,8 +78,7 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             return ([number for number, _r in chunk],
                     check_batch([r for _n, r in chunk], types, department_code, known_ids))
 
-    with (_CheckingProcess(read_and_check) if forked
-          else ThreadPoolExecutor(max_workers=1)) as checker:
+    with ThreadPoolExecutor(max_workers=1) as checker:
         pending = checker.submit(read_and_check, current_types())
         while (checked := pending.result()) is not None:
             if stop is not None and stop.is_set():
@@ -100,65 +95,6 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             if progress is not None:
                 progress(len(numbers))
     return totals
-
-
-class _CheckingProcess:
-    """A child process, forked with the rows' reader in hand, that reads and checks one batch
-    each time it is asked (`submit(function, types).result()`, as an executor's future) and
-    sends it back; an error it meets is raised in the parent."""
-
-    def __init__(self, read_and_check):
-        context = multiprocessing.get_context("fork")
-        self._pipe, child_end = context.Pipe()
-        self._process = context.Process(target=_check_batches, daemon=True,
-                                        args=(child_end, self._pipe, read_and_check, os.getpid()))
-        self._process.start()
-        child_end.close()
-
-    def submit(self, _function, types):
-        self._pipe.send(types)
-        return self
-
-    def result(self):
-        outcome, value = self._pipe.recv()
-        if outcome == "error":
-            raise value
-        return value
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_exc):
-        self._pipe.close()  # the child, waiting for the next request, ends
-        self._process.join(timeout=5)
-        if self._process.is_alive():  # still checking a batch nobody will store
-            self._process.terminate()
-            self._process.join()
-
-
-def _check_batches(pipe, parent_end, read_and_check, parent):
-    """The child: answer each request (the record types to check against) with the next
-    checked batch, until the parent closes the pipe. It never uses the parent's database
-    connections, and leaves without closing them (a forked process exits without clean-up)."""
-    # Ctrl-C reaches the whole process group: the parent ends the import and this child with it
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: os.kill(parent, signal.SIGTERM))
-    parent_end.close()  # else the parent closing its end would not end this child's wait
-    while True:
-        try:
-            types = pipe.recv()
-        except EOFError:
-            return
-        try:
-            answer = ("checked", read_and_check(types))
-        except BaseException as exc:  # an unreadable file, or Ctrl-C met while reading
-            answer = ("error", exc)
-        try:
-            pipe.send(answer)
-        except (BrokenPipeError, OSError):
-            return
-        if answer[0] == "error" or answer[1] is None:
-            return
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
