@@ -258,7 +258,7 @@ def copy_phase(url, keys, rows, prefix="api"):
     with psycopg.connect(url) as conn:
         persons = dict(conn.execute(
             "SELECT CAST(split_part(source_id, '-', 2) AS INTEGER), person_id FROM credit_records"
-            " WHERE source_id LIKE %s", (f"{prefix}-%",)).fetchall())
+            " WHERE source_id LIKE %s", (f"{prefix}%",)).fetchall())
         stamp = conn.execute("SELECT now()").fetchone()[0]
         department = keys["copy_id"]
         started = time.perf_counter()
