@@ -49,6 +49,8 @@ def parse_args():
     parser.add_argument("--rows", type=int, default=100_000, help="rows per method")
     parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="time only the CLI import and COPY (no API, no freshness)")
     parser.add_argument("--people", type=int, default=5000, help="distinct persons in the rows")
     parser.add_argument("--residents", type=int, default=400,
                         help="consenting residents sampled for freshness")
@@ -250,13 +252,13 @@ def cli_phase(env, workdir, rows):
     return elapsed, accepted
 
 
-def copy_phase(url, keys, rows):
+def copy_phase(url, keys, rows, prefix="api"):
     """COPY the same rows, persons resolved beforehand (as a bulk loader would: here from the
-    API's rows, which named the same persons)."""
+    rows of `prefix` (the API's, or the CLI's), which named the same persons)."""
     with psycopg.connect(url) as conn:
         persons = dict(conn.execute(
             "SELECT CAST(split_part(source_id, '-', 2) AS INTEGER), person_id FROM credit_records"
-            " WHERE source_id LIKE 'api%'").fetchall())
+            " WHERE source_id LIKE %s", (f"{prefix}%",)).fetchall())
         stamp = conn.execute("SELECT now()").fetchone()[0]
         department = keys["copy_id"]
         started = time.perf_counter()
@@ -292,6 +294,13 @@ def main():
 
         redis.Redis.from_url(args.redis_url).flushdb()
         compile_bytecode()
+        if args.cli_only:
+            cli_time, cli_rows = cli_phase(env, workdir, rows)
+            start_up = cli_start_up(env)
+            copy_time, copy_rows = copy_phase(url, keys, rows, prefix="cli")
+            print_rates(args, rows, (copy_time, copy_rows), None, (cli_time, cli_rows, start_up),
+                        None)
+            return
         server, base = start_gunicorn(env, args.workers, preload=True)
 
         # residents of the warm-up are not sampled: their score has moved already
@@ -311,27 +320,36 @@ def main():
         cli_time, cli_rows = cli_phase(env, workdir, rows)
         start_up = cli_start_up(env)
         copy_time, copy_rows = copy_phase(url, keys, rows)
-
-        copy_rate = copy_rows / copy_time
-        print(f"\n{len(rows):,} rows per method, API batches of {BATCH}, gunicorn {args.workers} sync "
-              f"workers, PostgreSQL + Redis; load {load()}")
-        print(f"COPY        {copy_rate:9.0f} rows/s   ({copy_rows:,} rows in {copy_time:.2f} s)")
-        print(f"API         {api_rows / api_time:9.0f} rows/s   ({api_rows:,} accepted in "
-              f"{api_time:.2f} s, {args.clients} clients)   {api_rows / api_time / copy_rate:6.1%}"
-              f" of COPY (target >= 25 %)")
-        print(f"CLI import  {cli_rows / cli_time:9.0f} rows/s   ({cli_rows:,} accepted in "
-              f"{cli_time:.2f} s, start-up included)   {cli_rows / cli_time / copy_rate:6.1%}"
-              f" of COPY (target >= 50 %)")
-        print(f"  without   {cli_rows / (cli_time - start_up):9.0f} rows/s   (the command starts and "
-              f"stops in {start_up:.2f} s)   {cli_rows / (cli_time - start_up) / copy_rate:6.1%}"
-              f" of COPY")
-        if times:  # every gunicorn worker served a delivery before (`warm_up`)
-            print(f"freshness   p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms"
-                  f"   max {max(times):6.1f} ms   ({len(times)} single deliveries during the API "
-                  f"load, {len(refused)} refused; target p95 <= 100 ms)")
+        print_rates(args, rows, (copy_time, copy_rows), (api_time, api_rows),
+                    (cli_time, cli_rows, start_up), (times, refused))
     finally:
         stop(server)
         drop_database(args.database_url, name)
+
+
+def print_rates(args, rows, copy, api, cli, fresh):
+    copy_time, copy_rows = copy
+    copy_rate = copy_rows / copy_time
+    print(f"\n{len(rows):,} rows per method, API batches of {BATCH}, gunicorn {args.workers} sync "
+          f"workers, PostgreSQL + Redis; load {load()}")
+    print(f"COPY        {copy_rate:9.0f} rows/s   ({copy_rows:,} rows in {copy_time:.2f} s)")
+    if api is not None:
+        api_time, api_rows = api
+        print(f"API         {api_rows / api_time:9.0f} rows/s   ({api_rows:,} accepted in "
+              f"{api_time:.2f} s, {args.clients} clients)   {api_rows / api_time / copy_rate:6.1%}"
+              f" of COPY (target >= 25 %)")
+    cli_time, cli_rows, start_up = cli
+    print(f"CLI import  {cli_rows / cli_time:9.0f} rows/s   ({cli_rows:,} accepted in "
+          f"{cli_time:.2f} s, start-up included)   {cli_rows / cli_time / copy_rate:6.1%}"
+          f" of COPY (target >= 50 %)")
+    print(f"  without   {cli_rows / (cli_time - start_up):9.0f} rows/s   (the command starts and "
+          f"stops in {start_up:.2f} s)   {cli_rows / (cli_time - start_up) / copy_rate:6.1%}"
+          f" of COPY")
+    if fresh is not None and fresh[0]:  # every gunicorn worker served a delivery before (`warm_up`)
+        times, refused = fresh
+        print(f"freshness   p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms"
+              f"   max {max(times):6.1f} ms   ({len(times)} single deliveries during the API "
+              f"load, {len(refused)} refused; target p95 <= 100 ms)")
 
 
 def load():

@@ -56,20 +56,27 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     count the outcomes in `totals` as it goes, call `progress(rows)` after each batch. Once
     `stop` (an Event) is set, end like Ctrl-C before the next batch.
 
-    The next batch is read and checked in a thread while this one is stored: the check needs no
-    database, and runs while the storing waits for it.
+    The next batch is read and checked in a thread while this one is stored: the check needs
+    no database, and runs while the storing waits for it. (A forked child checking on the
+    other core instead spent more on sending each checked batch across than it saved, and
+    lost to the thread whenever the machine was busy.)
     """
     app = current_app._get_current_object()
     chunks = batches(rows, batch_size)
     # read here: the department object expires at each commit, and the thread must not load it
     department_code = department.code
+    # the same persons recur batch after batch: their ID numbers are checked and their names
+    # decrypted once
+    known_ids, names = {}, {}
 
     def read_and_check(types):
+        """(row numbers, checked batch) of the next batch, or None at the end of the file."""
         with app.app_context():
             chunk = next(chunks, None)
             if chunk is None:
                 return None
-            return chunk, check_batch([r for _n, r in chunk], types, department_code)
+            return ([number for number, _r in chunk],
+                    check_batch([r for _n, r in chunk], types, department_code, known_ids))
 
     with ThreadPoolExecutor(max_workers=1) as checker:
         pending = checker.submit(read_and_check, current_types())
@@ -77,16 +84,16 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
             pending = checker.submit(read_and_check, current_types())
-            chunk, batch = checked
-            outcomes = store_batch(department, batch, actor=actor)
+            numbers, batch = checked
+            outcomes = store_batch(department, batch, actor=actor, names=names)
             db.session.commit()
-            for (number, _r), outcome in zip(chunk, outcomes):
+            for number, outcome in zip(numbers, outcomes):
                 totals[outcome.status] += 1
                 for error in outcome.errors:
                     report.writerow([_as_text(cell) for cell in (
                         number, outcome.source_id or "", error["field"], error["message"])])
             if progress is not None:
-                progress(len(chunk))
+                progress(len(numbers))
     return totals
 
 
@@ -131,13 +138,19 @@ def _tabular(rows):
     missing = [f for f in RECORD_FIELDS if f not in OPTIONAL_FIELDS and f not in header]
     if missing:
         raise ImportFileError(f"missing columns: {', '.join(missing)}")
+    # where each column is (the last of a repeated name), and which are attributes
+    position = {name: i for i, name in enumerate(header)}
+    fields = [(name, i) for name, i in position.items() if name in RECORD_FIELDS]
+    attributes = [(name, i) for name, i in position.items() if name not in RECORD_FIELDS]
     for number, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
+        values = [v.strip() for v in values]
+        if not any(values):
             continue
-        row = dict(zip(header, (v.strip() for v in values)))
-        record = {k: row[k] for k in RECORD_FIELDS if row.get(k)}
+        width = len(values)  # a short row lacks its last columns
+        record = {name: values[i] for name, i in fields if i < width and values[i]}
         # any other column is a type-specific attribute, numeric where it looks numeric
-        record["attributes"] = {k: _number(v) for k, v in row.items() if k not in RECORD_FIELDS and v}
+        record["attributes"] = {name: _number(values[i]) for name, i in attributes
+                                if i < width and values[i]}
         yield number, record
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from app.catalogue.services import current_scheme, record_type, record_types
 from app.core.audit import audit
-from app.core.db import conflict_insert
+from app.core.db import array_text, conflict_insert
 from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
@@ -48,6 +48,9 @@ class CheckedBatch:
     outcomes: list  # one per record, in request order
     valid: list  # (outcome, clean values) of the first passing record of each source id
     seen: dict  # source id -> the outcomes of the records carrying it, first one first
+    # the valid records as `_INSERT_ROWS` reads them, but for their persons, which only
+    # storing knows: written while checking, which an import does while the last batch is stored
+    records_json: str = "[]"
 
 
 def ingest(department, raw_records, actor=None):
@@ -78,15 +81,19 @@ def current_types() -> dict[str, IntakeType]:
             for code, t in record_types(current_scheme()).items()}
 
 
-def check_batch(raw_records, types, department_code) -> CheckedBatch:
+def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedBatch:
     """Validate each record and find the source ids repeated within the batch, without the
-    database (a batch import checks the next batch while the last one is stored)."""
+    database (a batch import checks the next batch while the last one is stored). `known_ids`
+    keeps the ID numbers already checked for a caller that checks batch after batch."""
     outcomes, valid, seen = [], [], {}
+    today, known_ids = city_today(), {} if known_ids is None else known_ids
+    if len(known_ids) > _IDS_KEPT:
+        known_ids.clear()
     for raw in raw_records:
         source_id = raw.get("source_id") if isinstance(raw, dict) else None
         outcome = Outcome(source_id)
         outcomes.append(outcome)
-        values, outcome.errors = validate(raw, types, department_code)
+        values, outcome.errors = validate(raw, types, department_code, today, known_ids)
         if outcome.errors:
             continue
         if values["source_id"] in seen:
@@ -95,14 +102,16 @@ def check_batch(raw_records, types, department_code) -> CheckedBatch:
             continue
         seen[values["source_id"]] = [outcome]
         valid.append((outcome, values))
-    return CheckedBatch(outcomes, valid, seen)
+    return CheckedBatch(outcomes, valid, seen, _records_json([v for _o, v in valid]))
 
 
-def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
+def store_batch(department, batch: CheckedBatch, actor=None, names=None) -> list[Outcome]:
     """Store a checked batch: its persons found or created, its records inserted unless their
-    source id is taken, audited and rescored; return every record's outcome."""
+    source id is taken, audited and rescored; return every record's outcome. `names` keeps the
+    persons' names decrypted for a caller that stores batch after batch (`persons_for`)."""
     outcomes, seen = batch.outcomes, batch.seen
-    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid})
+    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid},
+                          names)
     for outcome, values in batch.valid:
         person = persons[values["index"]]
         if person.name != values["name"]:
@@ -112,7 +121,8 @@ def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
                                 "message": _("The name does not match the ID number.")}]
     valid = [(o, v) for o, v in batch.valid if not o.errors]
     lock_people({persons[v["index"]].id for _o, v in valid})
-    inserted = _insert_records(department.id, [(persons[v["index"]].id, v) for _o, v in valid])
+    inserted = _insert_records(department.id, batch, [
+        None if o.errors else persons[v["index"]].id for o, v in batch.valid])
     existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
     for _outcome, values in valid:
         sid = values["source_id"]
@@ -129,27 +139,32 @@ def store_batch(department, batch: CheckedBatch, actor=None) -> list[Outcome]:
     return outcomes
 
 
-def validate(raw, types, department_code):
+# ID numbers a batch import remembers as checked at most (`check_batch`)
+_IDS_KEPT = 200_000
+
+
+def validate(raw, types, department_code, today=None, known_ids=None):
     """Return (clean values, errors) for one record from a department; errors are
-    [{field, message}]."""
+    [{field, message}]. `known_ids` ({ID number as given: (normalised, blind index)}) spares
+    checking and digesting an ID number again."""
     if not isinstance(raw, dict):
         return None, [{"field": "", "message": _("Each record must be a JSON object.")}]
     try:
         values = load_record(raw)
     except ma.ValidationError as err:
         return None, [{"field": f, "message": " ".join(_flatten(m))} for f, m in err.messages.items()]
-    errors = []
+    errors, today = [], today or city_today()
     try:
-        values["id_number"] = normalise_id_number(values["id_number"])
-        values["index"] = id_number_index(values["id_number"])
+        values["id_number"], values["index"] = _identity(
+            values["id_number"], {} if known_ids is None else known_ids)
     except ValueError:
         errors.append({"field": "id_number", "message": _("The ID number is not valid (checksum or date).")})
     rtype = types.get(values["type"])
     if rtype is None:
         errors.append({"field": "type", "message": _("Unknown record type: not in the published catalogue.")})
-    errors += _date_errors(values)
+    errors += _date_errors(values, today)
     if rtype is not None and not errors:
-        errors += governance_errors(rtype, department_code, values)
+        errors += governance_errors(rtype, department_code, values, today)
     if rtype is not None and not errors:
         try:
             values["units"] = units_for(rtype, values["attributes"])
@@ -158,8 +173,17 @@ def validate(raw, types, department_code):
     return values, errors
 
 
-def _date_errors(values):
-    today, errors = city_today(), []
+def _identity(id_number, known_ids):
+    """(normalised ID number, blind index) of an ID number as given; raise ValueError if invalid."""
+    identity = known_ids.get(id_number)
+    if identity is None:
+        normal = normalise_id_number(id_number)
+        identity = known_ids[id_number] = (normal, id_number_index(normal))
+    return identity
+
+
+def _date_errors(values, today=None):
+    today, errors = today or city_today(), []
     if values["occurred_at"] > today:
         errors.append({"field": "occurred_at", "message": _("The date is in the future.")})
     ended = values.get("ended_at")
@@ -196,29 +220,41 @@ def _flatten(messages):
     return [str(messages)]
 
 
-# the whole batch as one JSON parameter: a short statement, parsed once, whatever the batch
-# size, and far quicker to send than thousands of parameters or arrays of them
+def _records_json(records) -> str:
+    return json.dumps([
+        {"s": v["source_id"], "t": v["type"], "o": v["occurred_at"].isoformat(),
+         "e": v["ended_at"] and v["ended_at"].isoformat(), "u": v["units"],
+         "a": v["attributes"], "d": v["document_ref"]}
+        for v in records])
+
+
+# the whole batch as one JSON parameter and its persons as one array, read side by side: a
+# short statement, parsed once, whatever the batch size, and far quicker to send than
+# thousands of parameters; the ids come back as one JSON object, not thousands of rows
 _INSERT_ROWS = text(
-    "INSERT INTO credit_records (department_id, source_id, person_id, type_code, occurred_on,"
-    " ended_on, units, attributes, document_ref, status, created_at, updated_at)"
+    "WITH inserted AS (INSERT INTO credit_records (department_id, source_id, person_id,"
+    " type_code, occurred_on, ended_on, units, attributes, document_ref, status, created_at,"
+    " updated_at)"
     " SELECT :department_id, r.s, r.p, r.t, r.o, r.e, r.u, r.a, r.d, 'active', :now, :now"
-    " FROM json_to_recordset(CAST(:rows AS json))"
-    " AS r(s varchar, p integer, t varchar, o date, e date, u integer, a json, d varchar)"
-    " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id")
+    " FROM ROWS FROM (json_to_recordset(CAST(:records AS json))"
+    " AS (s varchar, t varchar, o date, e date, u integer, a json, d varchar),"
+    " unnest(CAST(:persons AS integer[]))) AS r(s, t, o, e, u, a, d, p)"
+    " WHERE r.p IS NOT NULL"  # a record refused once its person was known
+    " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id)"
+    " SELECT CAST(json_object_agg(source_id, id) AS text) FROM inserted")
 
 
-def _insert_records(department_id, records) -> dict:
-    """Insert (person id, clean values) pairs; return {source id: id} of those not already there."""
-    if not records:
+def _insert_records(department_id, batch: CheckedBatch, person_ids) -> dict:
+    """Insert the batch's valid records, each for its person in `person_ids` (None: not to be
+    inserted); return {source id: id} of those not already there."""
+    if not any(person_ids):
         return {}
     if db.session.get_bind().dialect.name == "postgresql":
-        rows = [{"s": v["source_id"], "p": person_id, "t": v["type"],
-                 "o": v["occurred_at"].isoformat(),
-                 "e": v["ended_at"] and v["ended_at"].isoformat(), "u": v["units"],
-                 "a": v["attributes"], "d": v["document_ref"]}
-                for person_id, v in records]
-        return dict(db.session.execute(_INSERT_ROWS, {
-            "department_id": department_id, "now": utcnow(), "rows": json.dumps(rows)}).all())
+        inserted = db.session.scalar(_INSERT_ROWS, {
+            "department_id": department_id, "now": utcnow(), "records": batch.records_json,
+            "persons": array_text("NULL" if p is None else p for p in person_ids)})
+        return json.loads(inserted) if inserted else {}
+    records = [(p, v) for p, (_o, v) in zip(person_ids, batch.valid) if p is not None]
     table = CreditRecord.__table__
     statement = (_insert(table)
                  .on_conflict_do_nothing(index_elements=["department_id", "source_id"])

@@ -3,10 +3,11 @@ import json
 import secrets
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, delete, select, text
+from sqlalchemy import LargeBinary, delete, select, text, type_coerce
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
@@ -75,36 +76,47 @@ def get_or_create_person(id_number: str, name: str) -> Person:
     return db.session.get(Person, persons_for({index: (id_number, name)})[index].id)
 
 
-def persons_for(identities: dict) -> dict:
-    """{blind index: row of the person's id and name} for {blind index: (ID number, name)},
-    creating the missing persons in bulk (a concurrent batch may create the same person: it
-    is skipped and read back). Rows, not Person objects: a batch needs nothing more."""
+class KnownPerson(NamedTuple):
+    id: int
+    name: str
+
+
+def persons_for(identities: dict, names: dict | None = None) -> dict:
+    """{blind index: KnownPerson} for {blind index: (ID number, name)}, creating the missing
+    persons in bulk (a concurrent batch may create the same person: it is skipped and read
+    back). `names` ({stored name: name}) keeps the names decrypted for a caller that looks up
+    the same persons batch after batch (an import), so that each is decrypted once."""
     if not identities:
         return {}
-    found = _persons_by_index(list(identities))
+    names = {} if names is None else names
+    found = _persons_by_index(list(identities), names)
     missing = {index: identity for index, identity in identities.items() if index not in found}
     if missing:
-        found.update((row.id_number_index, row) for row in _insert_persons(missing))
+        found.update((index, KnownPerson(person_id, missing[index][1]))
+                     for index, person_id in _insert_persons(missing))
         raced = [index for index in missing if index not in found]
         if raced:
-            found.update(_persons_by_index(raced))
+            found.update(_persons_by_index(raced, names))
     return found
 
 
 _PERSON_COLUMNS = Person.__table__.c
+_NAME_CONTEXT = _PERSON_COLUMNS.name_enc.type.context
+# decrypted names kept at most, so that a long import's memory stays bounded
+_NAMES_KEPT = 200_000
 # the whole batch as one JSON parameter: PostgreSQL reads it faster than psycopg writes the
 # thousands of parameters of a multi-row VALUES
 _INSERT_PERSONS = text(
     "INSERT INTO persons (id_number_enc, id_number_index, name_enc, created_at)"
     " SELECT decode(r.i, 'hex'), r.x, decode(r.n, 'hex'), :now"
     " FROM json_to_recordset(CAST(:rows AS json)) AS r(i text, x varchar, n text)"
-    " ON CONFLICT (id_number_index) DO NOTHING RETURNING id_number_index, id, name_enc AS name"
-).columns(id_number_index=String, id=Integer, name=_PERSON_COLUMNS.name_enc.type)
+    " ON CONFLICT (id_number_index) DO NOTHING RETURNING id_number_index, id"
+)
 
 
 def _insert_persons(identities: dict):
     """Insert {blind index: (ID number, name)}, skipping those a concurrent batch inserted;
-    return rows of the inserted ones' index, id and name."""
+    return (index, id) of the inserted ones."""
     if db.session.get_bind().dialect.name == "postgresql":
         encrypt_id, encrypt_name = (_PERSON_COLUMNS.id_number_enc.type.process_bind_param,
                                     _PERSON_COLUMNS.name_enc.type.process_bind_param)
@@ -117,14 +129,15 @@ def _insert_persons(identities: dict):
     return db.session.execute(
         conflict_insert("sqlite")(Person.__table__)
         .on_conflict_do_nothing(index_elements=["id_number_index"])
-        .returning(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id,
-                   _PERSON_COLUMNS.name_enc.label("name")),
+        .returning(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id),
         [{"id_number_enc": id_number, "id_number_index": index, "name_enc": name}
          for index, (id_number, name) in identities.items()])
 
 
-def _persons_by_index(indexes):
-    query = select(Person.id_number_index, Person.id, Person.name)
+def _persons_by_index(indexes, names: dict) -> dict:
+    # the stored names as they are, decrypted below only when `names` does not know them
+    query = select(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id,
+                   type_coerce(_PERSON_COLUMNS.name_enc, LargeBinary))
     if db.session.get_bind().dialect.name == "postgresql":
         # one array parameter: a short statement, parsed and planned at once however many. Its
         # text form is quick to send, and an untyped parameter cast to the array type is read
@@ -134,8 +147,17 @@ def _persons_by_index(indexes):
             query.where(text("persons.id_number_index = ANY(CAST(:indexes AS varchar[]))")),
             {"indexes": array_text(indexes)})
     else:
-        rows = db.session.execute(query.where(Person.id_number_index.in_(indexes)))
-    return {row.id_number_index: row for row in rows}
+        rows = db.session.execute(query.where(_PERSON_COLUMNS.id_number_index.in_(indexes)))
+    if len(names) > _NAMES_KEPT:
+        names.clear()
+    found = {}
+    for index, person_id, stored in rows:
+        stored = bytes(stored)
+        name = names.get(stored)
+        if name is None:
+            name = names[stored] = crypto.decrypt(stored, _NAME_CONTEXT)
+        found[index] = KnownPerson(person_id, name)
+    return found
 
 
 def masked_names(person_ids) -> dict[int, str]:
