@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
@@ -24,8 +25,13 @@ _HANDLE_CONTEXT = "credit-code-url"
 
 
 def _subject_secret() -> bytes:
-    base = base64.b64decode(current_app.config["BLIND_INDEX_KEY"])
-    return hashlib.sha256(b"credit-code-subject:" + base).digest()
+    return _derived_subject_secret(current_app.config["BLIND_INDEX_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _derived_subject_secret(blind_index_key: str) -> bytes:
+    # derived once per key: every scan unmasks its token's subject with it
+    return hashlib.sha256(b"credit-code-subject:" + base64.b64decode(blind_index_key)).digest()
 
 
 def issue_credit_code(resident: Resident) -> tuple[str, datetime]:
