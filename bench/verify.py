@@ -182,8 +182,8 @@ def cpu_per_request(server, url, redis_url, run):
     result = run()
     after = _processes(server, url, redis_url)
     result["cpu_ms"] = {
-        group: sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids) * 1000 / result["requests"]
-        for group, pids in after.items()}
+        group: sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids) * 1000
+        / result["requests"] for group, pids in after.items()}
     return result
 
 
@@ -254,7 +254,8 @@ def main():
         floor = cpu_per_request(server, url, args.redis_url, lambda: wrk(
             args, f"{base}/api/bench/floor", str(script), (*script_args, "/api/bench/floor"))[1])
         verify = cpu_per_request(server, url, args.redis_url, lambda: wrk(
-            args, f"{base}/api/v1/verifications", str(script), (*script_args, "/api/v1/verifications"))[1])
+            args, f"{base}/api/v1/verifications", str(script),
+            (*script_args, "/api/v1/verifications"))[1])
         with psycopg.connect(url) as conn:
             granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
         print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
