@@ -22,6 +22,25 @@ def new_credit_code() -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def committed_shop(limit_count=None):
+    """A benefit (limited to `limit_count` a day, if given), a merchant offering it with an API
+    key, and a consenting resident, committed: for tests that run a server or several
+    connections. Returns (benefit, merchant, key, resident)."""
+    from app.residents.services import register_resident
+    from tests.factories import new_id_number, new_phone
+
+    benefit = Benefit(code=f"c_{uuid.uuid4().hex[:10]}", name="测试权益", name_en="Test benefit",
+                      scene="信易租", min_tier="good", limit_count=limit_count,
+                      limit_period="day" if limit_count else None)
+    db.session.add(benefit)
+    merchant = merchant_services.create_merchant(f"测试商户{uuid.uuid4().hex[:6]}", new_credit_code())
+    merchant.benefits = [benefit]
+    key = merchant_services.issue_api_key(merchant)
+    resident = register_resident(new_id_number(), "李四", new_phone(), hash_password("x"), True)
+    db.session.commit()
+    return benefit, merchant, key, resident
+
+
 def clear_caches():
     from app.catalogue import services as catalogue
     from app.credit_codes import keys

@@ -10,19 +10,14 @@ import redis
 import requests
 from sqlalchemy import func, select
 
-from app.benefits.models import Benefit
 from app.core.extensions import db
-from app.core.passwords import hash_password
 from app.core.redis import _fast_fail
 from app.core.time import utcnow
 from app.credit_codes import codes
-from app.merchants import services as merchant_services
 from app.records.models import CreditRecord
-from app.residents.services import register_resident
 from app.verification import redemptions as lifecycle
 from app.verification.models import Redemption
-from tests.factories import new_id_number, new_phone
-from tests.verification_support import new_credit_code
+from tests.verification_support import committed_shop
 
 
 @pytest.fixture(autouse=True)
@@ -31,19 +26,6 @@ def generous_rate_limit(live_app):
     live_app.config["VERIFICATION_RATE_LIMIT"] = "100000/second"
     yield
     live_app.config.pop("VERIFICATION_RATE_LIMIT")
-
-
-def _committed_setup(limit_count=None):
-    benefit = Benefit(code=f"c_{uuid.uuid4().hex[:10]}", name="并发测试", name_en="Concurrency",
-                      scene="信易租", min_tier="good", limit_count=limit_count,
-                      limit_period="day" if limit_count else None)
-    db.session.add(benefit)
-    merchant = merchant_services.create_merchant(f"并发商户{uuid.uuid4().hex[:6]}", new_credit_code())
-    merchant.benefits = [benefit]
-    key = merchant_services.issue_api_key(merchant)
-    resident = register_resident(new_id_number(), "李四", new_phone(), hash_password("x"), True)
-    db.session.commit()
-    return benefit, merchant, key, resident
 
 
 def _scan_all(url, key, tokens, benefit_code, threads=100, idempotency_key=None):
@@ -62,7 +44,7 @@ def _scan_all(url, key, tokens, benefit_code, threads=100, idempotency_key=None)
 
 
 def test_100_concurrent_scans_of_one_token_grant_exactly_once(live_server):
-    benefit, merchant, key, resident = _committed_setup()
+    benefit, merchant, key, resident = committed_shop()
     token, _expires = codes.issue_credit_code(resident)
     db.session.commit()
     answers = _scan_all(live_server, key, [token] * 100, benefit.code)
@@ -74,7 +56,7 @@ def test_100_concurrent_scans_of_one_token_grant_exactly_once(live_server):
 
 
 def test_concurrent_retries_with_one_idempotency_key_all_get_the_first_answer(live_server):
-    benefit, merchant, key, resident = _committed_setup()
+    benefit, merchant, key, resident = committed_shop()
     token, _expires = codes.issue_credit_code(resident)
     db.session.commit()
     answers = _scan_all(live_server, key, [token] * 30, benefit.code, threads=30,
@@ -86,7 +68,7 @@ def test_concurrent_retries_with_one_idempotency_key_all_get_the_first_answer(li
 
 
 def test_concurrent_scans_with_redis_stopped_mid_run(live_server, live_app):
-    benefit, merchant, key, resident = _committed_setup()
+    benefit, merchant, key, resident = committed_shop()
     tokens = [codes.issue_credit_code(resident)[0] for _ in range(3)]
     db.session.commit()
     first = _scan_all(live_server, key, [tokens[0]] * 30, benefit.code, threads=30)
@@ -105,7 +87,7 @@ def test_concurrent_scans_with_redis_stopped_mid_run(live_server, live_app):
 
 
 def test_concurrent_scans_of_different_tokens_respect_the_limit(live_server):
-    benefit, merchant, key, resident = _committed_setup(limit_count=2)
+    benefit, merchant, key, resident = committed_shop(limit_count=2)
     tokens = [codes.issue_credit_code(resident)[0] for _ in range(20)]
     db.session.commit()
     answers = _scan_all(live_server, key, tokens, benefit.code, threads=20)
@@ -136,7 +118,7 @@ RECORDS = {"completed": ["merchant_fulfilment"], "cancelled": [], "defaulted": [
 
 
 def test_30_raced_outcome_reports_leave_every_redemption_consistent(live_server, live_app):
-    benefit, merchant, key, resident = _committed_setup()
+    benefit, merchant, key, resident = committed_shop()
     tokens = [codes.issue_credit_code(resident)[0] for _ in range(30)]
     db.session.commit()
     ids = _grant_all(live_server, key, tokens, benefit.code)

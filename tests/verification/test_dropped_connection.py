@@ -2,32 +2,15 @@
 that scan is answered in the one error shape, and the pool replaces the connection, so every
 later scan is answered as usual. On PostgreSQL the drop hits the one statement the lean path
 runs on the driver's own cursor (`core.db.first_row`)."""
-import uuid
 
 import psycopg
 import pytest
 import requests
 
-from app.benefits.models import Benefit
 from app.core.extensions import db
-from app.core.passwords import hash_password
 from app.credit_codes import codes
-from app.merchants import services as merchant_services
-from app.residents.services import register_resident
 from app.verification import services
-from tests.factories import new_id_number, new_phone
-from tests.verification_support import new_credit_code
-
-
-def _shop():
-    benefit = Benefit(code=f"d_{uuid.uuid4().hex[:10]}", name="断线测试", name_en="Dropped",
-                      scene="信易租", min_tier="good")
-    merchant = merchant_services.create_merchant(f"断线商户{uuid.uuid4().hex[:6]}", new_credit_code())
-    merchant.benefits = [benefit]
-    key = merchant_services.issue_api_key(merchant)
-    resident = register_resident(new_id_number(), "赵六", new_phone(), hash_password("x"), True)
-    db.session.commit()
-    return benefit.code, key, resident
+from tests.verification_support import committed_shop
 
 
 def _drop(connection, database_url):
@@ -58,7 +41,8 @@ def drop_once(monkeypatch, database_url):
 
 
 def test_a_dropped_connection_fails_one_scan_and_is_replaced(live_server, drop_once):
-    benefit, key, resident = _shop()
+    shop_benefit, _merchant, key, resident = committed_shop()
+    benefit = shop_benefit.code
     tokens = [codes.issue_credit_code(resident)[0] for _ in range(12)]
     db.session.commit()
 

@@ -4,34 +4,17 @@ logs each timeout it turns into a skip)."""
 import math
 import signal
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from app.benefits.models import Benefit
 from app.core.extensions import db
-from app.core.passwords import hash_password
 from app.credit_codes import codes
-from app.merchants import services as merchant_services
-from app.residents.services import register_resident
-from tests.factories import new_id_number, new_phone
 from app.core.redis import BREAK_SECONDS
 from tests.servers import gunicorn, redis_server
-from tests.verification_support import new_credit_code
+from tests.verification_support import committed_shop
 
 PER_PHASE = 150
-
-
-def _shop():
-    benefit = Benefit(code=f"h_{uuid.uuid4().hex[:10]}", name="挂起测试", name_en="Hung Redis",
-                      scene="信易租", min_tier="good")
-    merchant = merchant_services.create_merchant(f"挂起商户{uuid.uuid4().hex[:6]}", new_credit_code())
-    merchant.benefits = [benefit]
-    key = merchant_services.issue_api_key(merchant)
-    resident = register_resident(new_id_number(), "王五", new_phone(), hash_password("x"), True)
-    db.session.commit()
-    return benefit.code, key, resident
 
 
 def _verify_all(url, key, benefit, tokens):
@@ -51,7 +34,8 @@ def _verify_all(url, key, benefit, tokens):
 
 def test_a_paused_redis_costs_one_timeout_per_interval_not_one_per_request(
         live_app, database_url, tmp_path):
-    benefit, key, resident = _shop()
+    shop_benefit, _merchant, key, resident = committed_shop()
+    benefit = shop_benefit.code
     tokens = [codes.issue_credit_code(resident)[0] for _ in range(2 * PER_PHASE + 20)]
     db.session.commit()
     workers, log = 2, tmp_path / "gunicorn.log"
