@@ -43,7 +43,7 @@ _DIALECT_SQL = {
         "distinct": "IS DISTINCT FROM",
         # JSON written out as text and parsed once: jsonb_build_object converts each number
         # through its text form anyway, and costs more
-        "json": "CAST({text} AS jsonb)",
+        "json": "CAST(format(:json_format, {values}) AS jsonb)",
         "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
         "now": "now()",
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
@@ -64,7 +64,7 @@ _DIALECT_SQL = {
         "add_days": "date({col}, '+' || ({days}) || ' days')",
         "sub_days": "date({col}, '-' || ({days}) || ' days')",
         "distinct": "IS NOT",
-        "json": "json({text})",
+        "json": "json(printf(:json_format, {values}))",
         "json_int": "json_extract(s.dimensions, '$.' || {key})",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
         "prepare": [],
@@ -92,8 +92,9 @@ WITH {types}, c AS (
     JOIN rt ON rt.code = r.type_code
     WHERE r.status = 'active' AND {record_filter} AND {counts}
 ), per_group AS (
-    SELECT person_id, MAX(cap) AS cap, MIN(nc) AS nc, {group_sums}
-    FROM c GROUP BY person_id, grp
+    -- a group's cap is its type's (none for the uncapped): a key, not one more aggregate
+    SELECT person_id, cap, MIN(nc) AS nc, {group_sums}
+    FROM c GROUP BY person_id, grp, cap
 ), per_person AS (
     SELECT person_id, MIN(nc) AS nc, {capped_sums}
     FROM per_group GROUP BY person_id
@@ -350,7 +351,7 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
     dims = [f"d{i}" for i in range(len(params.dimensions))]
     group_sums, capped_sums, clamped, differ, positions = [], [], [], [], []
     for i, (code, floor, cap) in enumerate(params.dimensions):
-        values[f"dim{i}"], values[f"key{i}"] = code, json.dumps(code)  # key: as JSON spells it
+        values[f"dim{i}"] = code
         positions.append(f"WHEN :dim{i} THEN {i}")
         # integer sums throughout: PostgreSQL's SUM of a bigint is a (slow) numeric
         group_sums.append(
@@ -370,8 +371,9 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
     # below every threshold: the lowest tier, as the engine does
     tier_case = f"CASE {' '.join(whens)} ELSE :tier{len(params.tiers) - 1} END"
     # the JSON of dimension totals is built only for the scores written
-    dims_json = sql["json"].format(text="'{' || " + " || ', ' || ".join(
-        f":key{i} || ': ' || n.d{i}" for i in range(len(dims))) + " || '}'")
+    values["json_format"] = "{" + ", ".join(
+        json.dumps(code).replace("%", "%%") + ": %s" for code, _, _ in params.dimensions) + "}"
+    dims_json = sql["json"].format(values=", ".join(f"n.{d}" for d in dims))
     as_of = sql["as_of"]
     return template.format(
         types=_TYPES.format(
