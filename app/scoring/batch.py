@@ -41,10 +41,9 @@ _DIALECT_SQL = {
         "add_days": "({col} + {days})",
         "sub_days": "({col} - ({days}))",
         "distinct": "IS DISTINCT FROM",
-        # JSON written out as text and parsed once: jsonb_build_object converts each number
-        # through its text form anyway, and costs more
-        "json": "CAST(format(:json_format, {values}) AS jsonb)",
-        "json_int": "CAST(s.dimensions ->> {key} AS INTEGER)",
+        "json_text": "format(:json_format, {values})",
+        "json": "CAST({text} AS json)",
+        "stored_json": "CAST(s.dimensions AS TEXT)",
         "now": "now()",
         # sorts of a chunk fit in memory; JIT compiling this statement costs more than it saves
         "prepare": ["SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)"],
@@ -64,8 +63,9 @@ _DIALECT_SQL = {
         "add_days": "date({col}, '+' || ({days}) || ' days')",
         "sub_days": "date({col}, '-' || ({days}) || ' days')",
         "distinct": "IS NOT",
-        "json": "json(printf(:json_format, {values}))",
-        "json_int": "json_extract(s.dimensions, '$.' || {key})",
+        "json_text": "printf(:json_format, {values})",
+        "json": "{text}",
+        "stored_json": "s.dimensions",
         "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')",
         "prepare": [],
         "serial": [],
@@ -349,7 +349,7 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
     """A statement of `template` that scores, with one column per dimension of the scheme."""
     least, greatest = sql["least"], sql["greatest"]
     dims = [f"d{i}" for i in range(len(params.dimensions))]
-    group_sums, capped_sums, clamped, differ, positions = [], [], [], [], []
+    group_sums, capped_sums, clamped, positions = [], [], [], []
     for i, (code, floor, cap) in enumerate(params.dimensions):
         values[f"dim{i}"] = code
         positions.append(f"WHEN :dim{i} THEN {i}")
@@ -361,19 +361,17 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
             f"WHEN d{i} < -cap THEN -cap ELSE d{i} END) AS INTEGER) AS d{i}")
         clamped.append(f"CAST({least}({greatest}(COALESCE(p.d{i}, 0), {int(floor)}), "
                        f"{int(cap)}) AS INTEGER) AS d{i}")
-        # a total missing from the stored JSON reads as NULL: count it as changed
-        stored = sql["json_int"].format(key=f"CAST(:dim{i} AS TEXT)")
-        differ.append(f"COALESCE({stored}, -1000000) <> n.d{i}")
     whens = []
     for i, (code, minimum) in enumerate(params.tiers):
         values[f"tier{i}"] = code
         whens.append(f"WHEN score >= {int(minimum)} THEN :tier{i}")
     # below every threshold: the lowest tier, as the engine does
     tier_case = f"CASE {' '.join(whens)} ELSE :tier{len(params.tiers) - 1} END"
-    # the JSON of dimension totals is built only for the scores written
+    # the JSON of dimension totals, written out as text in the scheme's order (as json.dumps
+    # would): a stored score whose text differs in anything has other totals, or is rewritten
     values["json_format"] = "{" + ", ".join(
         json.dumps(code).replace("%", "%%") + ": %s" for code, _, _ in params.dimensions) + "}"
-    dims_json = sql["json"].format(values=", ".join(f"n.{d}" for d in dims))
+    dims_text = sql["json_text"].format(values=", ".join(f"n.{d}" for d in dims))
     as_of = sql["as_of"]
     return template.format(
         types=_TYPES.format(
@@ -388,10 +386,11 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
         score_filter=person_filter.format(t="s"),
         group_sums=", ".join(group_sums), capped_sums=", ".join(capped_sums),
         clamped_dims=", ".join(clamped), dim_names=", ".join(dims),
-        dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case, dims_json=dims_json,
+        dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case,
+        dims_json=sql["json"].format(text=dims_text),
         least=least, greatest=greatest, moved=_MOVED, now=sql["now"],
         keep="1 = 1" if every_score else
-        f"{_MOVED} OR s.scheme_version <> :version OR ({' OR '.join(differ)})"
+        f"{_MOVED} OR s.scheme_version <> :version OR {sql['stored_json']} <> {dims_text}"
         f" OR s.next_change_on {sql['distinct']} n.nc",
     )
 
