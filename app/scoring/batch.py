@@ -102,8 +102,7 @@ WITH {types}, c AS (
     SELECT res.person_id, p.nc, {clamped_dims}
     FROM residents res LEFT JOIN per_person p ON p.person_id = res.person_id
     WHERE res.consented_at IS NOT NULL AND {resident_filter}
-), scored AS MATERIALIZED (
-    -- once: the tier and the JSON read the score and totals several times over
+), scored AS (
     SELECT person_id, nc, {dim_names},
            CAST({least}({greatest}(:base + {dim_total}, :min_score), :max_score) AS INTEGER)
              AS score
