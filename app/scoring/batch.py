@@ -96,10 +96,12 @@ WITH {types}, c AS (
     SELECT person_id, cap, MIN(nc) AS nc, {group_sums}
     FROM c GROUP BY person_id, grp, cap
 ), per_person AS (
-    SELECT person_id, MIN(nc) AS nc, {capped_sums}
+    -- each total within its dimension's floor and cap, worked out once per person here (the
+    -- score and the tier below read the totals several times over)
+    SELECT person_id, MIN(nc) AS nc, {clamped_sums}
     FROM per_group GROUP BY person_id
 ), dims AS (
-    SELECT res.person_id, p.nc, {clamped_dims}
+    SELECT res.person_id, p.nc, {dims_or_none}
     FROM residents res LEFT JOIN per_person p ON p.person_id = res.person_id
     WHERE res.consented_at IS NOT NULL AND {resident_filter}
 ), scored AS (
@@ -348,18 +350,19 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
     """A statement of `template` that scores, with one column per dimension of the scheme."""
     least, greatest = sql["least"], sql["greatest"]
     dims = [f"d{i}" for i in range(len(params.dimensions))]
-    group_sums, capped_sums, clamped, positions = [], [], [], []
+    group_sums, clamped_sums, none, positions = [], [], [], []
     for i, (code, floor, cap) in enumerate(params.dimensions):
         values[f"dim{i}"] = code
         positions.append(f"WHEN :dim{i} THEN {i}")
         # integer sums throughout: PostgreSQL's SUM of a bigint is a (slow) numeric
         group_sums.append(
             f"CAST(SUM(CASE WHEN dim = {i} THEN pts ELSE 0 END) AS INTEGER) AS d{i}")
-        capped_sums.append(
-            f"CAST(SUM(CASE WHEN cap IS NULL THEN d{i} WHEN d{i} > cap THEN cap "
-            f"WHEN d{i} < -cap THEN -cap ELSE d{i} END) AS INTEGER) AS d{i}")
-        clamped.append(f"CAST({least}({greatest}(COALESCE(p.d{i}, 0), {int(floor)}), "
-                       f"{int(cap)}) AS INTEGER) AS d{i}")
+        clamped_sums.append(
+            f"CAST({least}({greatest}(SUM(CASE WHEN cap IS NULL THEN d{i} WHEN d{i} > cap THEN cap"
+            f" WHEN d{i} < -cap THEN -cap ELSE d{i} END), {int(floor)}), {int(cap)}) AS INTEGER)"
+            f" AS d{i}")
+        # a resident with no record that counts: 0 within the floor and cap
+        none.append(f"COALESCE(p.d{i}, {min(max(0, int(floor)), int(cap))}) AS d{i}")
     whens = []
     for i, (code, minimum) in enumerate(params.tiers):
         values[f"tier{i}"] = code
@@ -383,8 +386,8 @@ def _scoring_sql(template, params, sql, person_filter, values, every_score=False
         record_filter=person_filter.format(t="r"), resident_filter=person_filter.format(t="res"),
         # the same range on the stored scores lets the join read only that range of them
         score_filter=person_filter.format(t="s"),
-        group_sums=", ".join(group_sums), capped_sums=", ".join(capped_sums),
-        clamped_dims=", ".join(clamped), dim_names=", ".join(dims),
+        group_sums=", ".join(group_sums), clamped_sums=", ".join(clamped_sums),
+        dims_or_none=", ".join(none), dim_names=", ".join(dims),
         dim_total="(" + " + ".join(dims) + ")", tier_case=tier_case,
         dims_json=sql["json"].format(text=dims_text),
         least=least, greatest=greatest, moved=_MOVED, now=sql["now"],
