@@ -6,13 +6,13 @@ not a Python loop. Tests compare the two on random data.
 
 One statement scores a range (or set) of persons: a first aggregation groups each person's
 records by cap group (all uncapped records of a person fall in one group, each capped type and
-year in its own) with one column per dimension; a second, small one applies the yearly caps;
-then dimension floors and caps, the score range and the tier; finally the result is compared
-with the stored score and, in a nightly run over ranges, only what changed is kept: it rewrites
-the few scores that moved rather than every row. A range with no score stored yet (the first
-run) skips the comparison: its scores are inserted straight from the scoring and its history
-rows copied from them. A rescore of named persons (after their records changed) stores all of
-their scores, dated today.
+year in its own) with one column per dimension; a second, small one applies the yearly caps and
+the dimensions' floors and caps; then the score range and the tier; finally the result is
+compared with the stored score and, in a nightly run over ranges, only what changed is kept: it
+rewrites the few scores that moved rather than every row. A range with no score stored yet (the
+first run) skips the comparison: its scores are inserted straight from the scoring and its
+history rows copied from them. A rescore of named persons (after their records changed) stores
+all of their scores, dated today.
 
 Each score also keeps its next change: the first day on which one of the person's records will
 count other points (a record taking effect, starting to fade, its truncated share stepping
