@@ -1,15 +1,11 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Integer, String
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime
 from app.core.extensions import db
 from app.core.time import utcnow
-
-# JSONB on PostgreSQL so the batch rescore can build and compare totals in SQL
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Score(db.Model):
@@ -24,7 +20,9 @@ class Score(db.Model):
     tier: Mapped[str] = mapped_column(String(30))
     scheme_version: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
-    dimensions: Mapped[dict] = mapped_column(JSONDocument)
+    # JSON text, not JSONB: the batch rescore writes it and compares it whole, and building or
+    # parsing JSONB for each score would cost it more than the arithmetic
+    dimensions: Mapped[dict] = mapped_column(JSON)
     # the first day after `as_of` on which one of the person's records counts other points
     # (NULL: none ever will); the nightly rescore looks at the person again from that day
     next_change_on: Mapped[date | None] = mapped_column(Date)

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import AuditEntry
@@ -14,7 +14,7 @@ from app.records.models import CreditRecord
 from app.residents.services import get_or_create_person, new_resident
 from app.scoring.engine import compute
 from app.scoring.models import Score, ScoreHistory
-from app.scoring.services import facts_for, rescore_people
+from app.scoring.services import facts_for, rescore_all, rescore_people
 from tests.factories import new_id_number, new_phone
 
 AS_OF = date(2026, 6, 30)
@@ -203,3 +203,16 @@ def test_rescoring_named_persons_stores_the_engines_scores(app, runner):
     before = stored_at(person_ids)
     nightly(runner, AS_OF)
     assert stored_at(person_ids) == before
+
+
+def test_a_first_rescore_writes_every_score_with_its_history_once(app):
+    person_ids, consenting = make_population(17, people=30)
+    rescore_all(AS_OF, full=True)
+    assert_matches_engine(person_ids, consenting, AS_OF)
+    assert history_count(person_ids, AS_OF) == len(consenting)
+    # scores gone but the day's history kept: the same day again updates that history
+    db.session.execute(delete(Score).where(Score.person_id.in_(person_ids)))
+    assert rescore_all(AS_OF, full=True) >= len(consenting)
+    db.session.expire_all()
+    assert_matches_engine(person_ids, consenting, AS_OF)
+    assert history_count(person_ids) == len(consenting)
