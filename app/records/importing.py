@@ -65,9 +65,9 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     chunks = batches(rows, batch_size)
     # read here: the department object expires at each commit, and the thread must not load it
     department_code = department.code
-    # the same persons recur batch after batch: their ID numbers are checked and their names
-    # decrypted once
-    known_ids, names = {}, {}
+    # the same persons recur batch after batch: their ID numbers are checked and the persons
+    # looked up once
+    known_ids, persons = {}, {}
 
     def read_and_check(types):
         """(row numbers, checked batch) of the next batch, or None at the end of the file."""
@@ -85,7 +85,7 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
                 raise KeyboardInterrupt
             pending = checker.submit(read_and_check, current_types())
             numbers, batch = checked
-            outcomes = store_batch(department, batch, actor=actor, names=names)
+            outcomes = store_batch(department, batch, actor=actor, known=persons)
             db.session.commit()
             for number, outcome in zip(numbers, outcomes):
                 totals[outcome.status] += 1

@@ -18,7 +18,7 @@ from app.records.retention import governance_errors
 from app.records.schemas import load_record
 from app.records.signals import records_changed
 from app.residents.locks import lock_people
-from app.residents.services import id_number_index, normalise_id_number, persons_for
+from app.residents.services import id_number_index, locked_persons_for, normalise_id_number
 
 
 @dataclass
@@ -105,13 +105,14 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
     return CheckedBatch(outcomes, valid, seen, _records_json([v for _o, v in valid]))
 
 
-def store_batch(department, batch: CheckedBatch, actor=None, names=None) -> list[Outcome]:
-    """Store a checked batch: its persons found or created, its records inserted unless their
-    source id is taken, audited and rescored; return every record's outcome. `names` keeps the
-    persons' names decrypted for a caller that stores batch after batch (`persons_for`)."""
+def store_batch(department, batch: CheckedBatch, actor=None, known=None) -> list[Outcome]:
+    """Store a checked batch: its persons found or created and locked, its records inserted
+    unless their source id is taken, audited and rescored; return every record's outcome.
+    `known` keeps the persons found for a caller that stores batch after batch
+    (`locked_persons_for`)."""
     outcomes, seen = batch.outcomes, batch.seen
-    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid},
-                          names)
+    persons = locked_persons_for(
+        {v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid}, known)
     for outcome, values in batch.valid:
         person = persons[values["index"]]
         if person.name != values["name"]:
@@ -120,7 +121,6 @@ def store_batch(department, batch: CheckedBatch, actor=None, names=None) -> list
                 same.errors = [{"field": "name",
                                 "message": _("The name does not match the ID number.")}]
     valid = [(o, v) for o, v in batch.valid if not o.errors]
-    lock_people({persons[v["index"]].id for _o, v in valid})
     inserted = _insert_records(department.id, batch, [
         None if o.errors else persons[v["index"]].id for o, v in batch.valid])
     existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
