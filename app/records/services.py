@@ -116,32 +116,33 @@ def store_batch(department, batch: CheckedBatch, actor=None, known=None) -> list
     (`locked_persons_for`)."""
     persons = locked_persons_for(batch.identities, known)
     person_ids = []  # of each valid record; None once refused for its name
+    stored = []  # (source id, person) of the records to store
     for _outcome, values in batch.valid:
         person = persons[values["index"]]
         if person.name == values["name"]:
             person_ids.append(person.id)
+            stored.append((values["source_id"], person.id))
             continue
         person_ids.append(None)
         for same in batch.seen[values["source_id"]]:
             same.status = "rejected"
             same.errors = [{"field": "name",
                             "message": _("The name does not match the ID number.")}]
-    stored = [(values["source_id"], person_id)
-              for (_o, values), person_id in zip(batch.valid, person_ids) if person_id is not None]
     inserted = _insert_records(department.id, batch, person_ids)
     existing = _existing_ids(department.id, [sid for sid, _p in stored if sid not in inserted])
     accepted, changed = [], set()
     for sid, person_id in stored:
-        first, *again = batch.seen[sid]
+        same = batch.seen[sid]
         record_id = inserted.get(sid)
         if record_id is None:
-            first.status, first.record_id = "duplicate", existing.get(sid)
+            record_id = same[0].record_id = existing.get(sid)
+            same[0].status = "duplicate"
         else:
-            first.status, first.record_id = "accepted", record_id
+            same[0].status, same[0].record_id = "accepted", record_id
             accepted.append(record_id)
             changed.add(person_id)
-        for outcome in again:
-            outcome.status, outcome.record_id = "duplicate", first.record_id
+        for again in same[1:]:
+            again.status, again.record_id = "duplicate", record_id
     if accepted:
         audit(actor or f"department:{department.code}", "records.accepted", "credit_record",
               data={"department": department.code, "record_ids": accepted})
