@@ -3,6 +3,7 @@ imported in committed batches (by `flask records import` and the console's intak
 import csv
 import gc
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -61,9 +62,10 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     `stop` (an Event) is set, end like Ctrl-C before the next batch.
 
     The next batch is read and checked in a thread while this one is stored: the check needs
-    no database, and runs while the storing waits for it. (A forked child checking on the
-    other core instead spent more on sending each checked batch across than it saved, and
-    lost to the thread whenever the machine was busy.)
+    no database, and runs while the storing waits for it, from the moment the records are sent
+    (until then storing needs the interpreter itself, between short statements). (A forked
+    child checking on the other core instead spent more on sending each checked batch across
+    than it saved, and lost to the thread whenever the machine was busy.)
     """
     app = current_app._get_current_object()
     chunks = batches(rows, batch_size)
@@ -74,8 +76,10 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     # looked up once
     known_ids, persons = {}, {}
 
-    def read_and_check(types):
-        """(row numbers, checked batch) of the next batch, or None at the end of the file."""
+    def read_and_check(types, start):
+        """(row numbers, checked batch) of the next batch, or None at the end of the file;
+        begun once `start` is set."""
+        start.wait()
         with app.app_context():
             chunk = next(chunks, None)
             if chunk is None:
@@ -85,13 +89,20 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
 
     schemes = {}  # the types of each scheme met, asked for the current one at each batch
     with _interpreter_for_batches(), ThreadPoolExecutor(max_workers=1) as checker:
-        pending = checker.submit(read_and_check, current_types(schemes))
+        start = threading.Event()
+        start.set()
+        pending = checker.submit(read_and_check, current_types(schemes), start)
         while (checked := pending.result()) is not None:
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
-            pending = checker.submit(read_and_check, current_types(schemes))
+            start = threading.Event()
+            pending = checker.submit(read_and_check, current_types(schemes), start)
             numbers, batch = checked
-            outcomes = store_batch(department, batch, actor=actor, known=persons)
+            try:
+                outcomes = store_batch(department, batch, actor=actor, known=persons,
+                                       inserting=start.set)
+            finally:
+                start.set()  # however storing ended, the checker is not left waiting
             db.session.commit()
             for number, outcome in zip(numbers, outcomes):
                 totals[outcome.status] += 1

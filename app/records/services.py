@@ -118,11 +118,12 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
                         [_copy_line(v) for _o, v in valid])
 
 
-def store_batch(department, batch: CheckedBatch, actor=None, known=None) -> list[Outcome]:
+def store_batch(department, batch: CheckedBatch, actor=None, known=None,
+                inserting=None) -> list[Outcome]:
     """Store a checked batch: its persons found or created and locked, its records inserted
     unless their source id is taken, audited and rescored; return every record's outcome.
     `known` keeps the persons found for a caller that stores batch after batch
-    (`locked_persons_for`)."""
+    (`locked_persons_for`); `inserting()` is called as the records are sent."""
     persons = locked_persons_for(batch.identities, known)
     person_ids = []  # of each valid record; None once refused for its name
     stored = []  # (source id, person) of the records to store
@@ -137,6 +138,8 @@ def store_batch(department, batch: CheckedBatch, actor=None, known=None) -> list
             same.status = "rejected"
             same.errors = [{"field": "name",
                             "message": _("The name does not match the ID number.")}]
+    if inserting is not None:
+        inserting()
     inserted = _insert_records(department.id, batch, person_ids)
     existing = _existing_ids(department.id, [sid for sid, _p in stored if sid not in inserted])
     accepted, changed = [], set()

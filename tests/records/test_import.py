@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.records import commands
+from app.records import commands, importing
 from app.records.importing import BASE_FIELDS
 from app.records.models import CreditRecord
 from app.records.purge import purge_records
@@ -146,3 +146,25 @@ def test_a_person_forgotten_between_batches_is_created_again(app, make_departmen
     second = store(record_payload(id_number, "张三", "blood_donation"))
     assert second.status == "accepted"
     assert db.session.get(CreditRecord, second.record_id).person_id == find_person(id_number).id
+
+
+def test_a_batch_that_cannot_be_stored_ends_the_import_with_its_error(app, runner, tmp_path,
+                                                                     make_department,
+                                                                     monkeypatch):
+    """The next batch waits to be checked until the last one's records are sent: storing that
+    fails before then must not leave the checker waiting (and the command hanging)."""
+    department = make_department(issues="blood_donation")
+    path = tmp_path / "records.csv"
+    write_rows(path, new_id_number(), [str(h) for h in range(10, 16)])
+    stores = []
+
+    def store_twice(*args, **kwargs):
+        stores.append(1)
+        if len(stores) == 2:
+            raise RuntimeError("the database went away")
+        return store_batch(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "store_batch", store_twice)
+    result = run_import(runner, path, department, "--batch-size", "2")
+    assert isinstance(result.exception, RuntimeError)
+    assert stored(department) == 2
