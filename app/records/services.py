@@ -21,7 +21,7 @@ from app.residents.locks import lock_people
 from app.residents.services import id_number_index, locked_persons_for, normalise_id_number
 
 
-@dataclass
+@dataclass(slots=True)  # one per record: a batch import makes millions
 class Outcome:
     source_id: object
     status: str = "rejected"
@@ -145,16 +145,15 @@ def store_batch(department, batch: CheckedBatch, actor=None, known=None,
     accepted, changed = [], set()
     for sid, person_id in stored:
         same = batch.seen[sid]
-        record_id = inserted.get(sid)
+        first, record_id = same[0], inserted.get(sid)
         if record_id is None:
-            record_id = same[0].record_id = existing.get(sid)
-            same[0].status = "duplicate"
+            first.status, first.record_id = "duplicate", existing.get(sid)
         else:
-            same[0].status, same[0].record_id = "accepted", record_id
+            first.status, first.record_id = "accepted", record_id
             accepted.append(record_id)
             changed.add(person_id)
-        for again in same[1:]:
-            again.status, again.record_id = "duplicate", record_id
+        for outcome in same[1:]:
+            outcome.status, outcome.record_id = "duplicate", first.record_id
     if accepted:
         audit(actor or f"department:{department.code}", "records.accepted", "credit_record",
               data={"department": department.code, "record_ids": accepted})
