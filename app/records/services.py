@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from app.catalogue.services import current_scheme, record_type, record_types
 from app.core.audit import audit
-from app.core.db import array_text, conflict_insert
+from app.core.db import conflict_insert
 from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
@@ -18,10 +18,10 @@ from app.records.retention import governance_errors
 from app.records.schemas import load_record
 from app.records.signals import records_changed
 from app.residents.locks import lock_people
-from app.residents.services import id_number_index, normalise_id_number, persons_for
+from app.residents.services import id_number_index, locked_persons_for, normalise_id_number
 
 
-@dataclass
+@dataclass(slots=True)  # one per record: a batch import makes millions
 class Outcome:
     source_id: object
     status: str = "rejected"
@@ -48,9 +48,11 @@ class CheckedBatch:
     outcomes: list  # one per record, in request order
     valid: list  # (outcome, clean values) of the first passing record of each source id
     seen: dict  # source id -> the outcomes of the records carrying it, first one first
-    # the valid records as `_INSERT_ROWS` reads them, but for their persons, which only
-    # storing knows: written while checking, which an import does while the last batch is stored
-    records_json: str = "[]"
+    # what storing needs of the valid records, made while checking (which an import does while
+    # the last batch is stored): {blind index: (ID number, name)} of their persons, and each
+    # record as a line of `_INCOMING`'s COPY text but for its person, which only storing knows
+    identities: dict = field(default_factory=dict)
+    lines: list = field(default_factory=list)
 
 
 def ingest(department, raw_records, actor=None):
@@ -74,11 +76,20 @@ class IntakeType:
     unit_size: int
 
 
-def current_types() -> dict[str, IntakeType]:
-    """{code: type} of the current scheme, which `check_batch` checks against."""
-    return {code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
-                             t.document_required, t.unit_attribute, t.unit_size)
-            for code, t in record_types(current_scheme()).items()}
+def current_types(schemes: dict | None = None) -> dict[str, IntakeType]:
+    """{code: type} of the current scheme, which `check_batch` checks against. `schemes` keeps
+    them by scheme for a caller that asks batch after batch (a published scheme's types never
+    change: a change is published as a new version)."""
+    scheme = current_scheme()
+    key = (scheme.id, scheme.version)
+    if schemes is not None and key in schemes:
+        return schemes[key]
+    types = {code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
+                              t.document_required, t.unit_attribute, t.unit_size)
+             for code, t in record_types(scheme).items()}
+    if schemes is not None:
+        schemes[key] = types
+    return types
 
 
 def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedBatch:
@@ -102,41 +113,52 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
             continue
         seen[values["source_id"]] = [outcome]
         valid.append((outcome, values))
-    return CheckedBatch(outcomes, valid, seen, _records_json([v for _o, v in valid]))
+    return CheckedBatch(outcomes, valid, seen,
+                        {v["index"]: (v["id_number"], v["name"]) for _o, v in valid},
+                        [_copy_line(v) for _o, v in valid])
 
 
-def store_batch(department, batch: CheckedBatch, actor=None, names=None) -> list[Outcome]:
-    """Store a checked batch: its persons found or created, its records inserted unless their
-    source id is taken, audited and rescored; return every record's outcome. `names` keeps the
-    persons' names decrypted for a caller that stores batch after batch (`persons_for`)."""
-    outcomes, seen = batch.outcomes, batch.seen
-    persons = persons_for({v["index"]: (v["id_number"], v["name"]) for _o, v in batch.valid},
-                          names)
-    for outcome, values in batch.valid:
+def store_batch(department, batch: CheckedBatch, actor=None, known=None,
+                inserting=None) -> list[Outcome]:
+    """Store a checked batch: its persons found or created and locked, its records inserted
+    unless their source id is taken, audited and rescored; return every record's outcome.
+    `known` keeps the persons found for a caller that stores batch after batch
+    (`locked_persons_for`); `inserting()` is called as the records are sent."""
+    persons = locked_persons_for(batch.identities, known)
+    person_ids = []  # of each valid record; None once refused for its name
+    stored = []  # (source id, person) of the records to store
+    for _outcome, values in batch.valid:
         person = persons[values["index"]]
-        if person.name != values["name"]:
-            for same in seen.pop(values["source_id"]):
-                same.status = "rejected"
-                same.errors = [{"field": "name",
-                                "message": _("The name does not match the ID number.")}]
-    valid = [(o, v) for o, v in batch.valid if not o.errors]
-    lock_people({persons[v["index"]].id for _o, v in valid})
-    inserted = _insert_records(department.id, batch, [
-        None if o.errors else persons[v["index"]].id for o, v in batch.valid])
-    existing = _existing_ids(department.id, [v["source_id"] for _o, v in valid if v["source_id"] not in inserted])
-    for _outcome, values in valid:
-        sid = values["source_id"]
-        for position, outcome in enumerate(seen[sid]):
-            new = sid in inserted and position == 0
-            outcome.status = "accepted" if new else "duplicate"
-            outcome.record_id = inserted.get(sid) or existing.get(sid)
-    accepted = [o.record_id for o in outcomes if o.status == "accepted"]
+        if person.name == values["name"]:
+            person_ids.append(person.id)
+            stored.append((values["source_id"], person.id))
+            continue
+        person_ids.append(None)
+        for same in batch.seen[values["source_id"]]:
+            same.status = "rejected"
+            same.errors = [{"field": "name",
+                            "message": _("The name does not match the ID number.")}]
+    if inserting is not None:
+        inserting()
+    inserted = _insert_records(department.id, batch, person_ids)
+    existing = _existing_ids(department.id, [sid for sid, _p in stored if sid not in inserted])
+    accepted, changed = [], set()
+    for sid, person_id in stored:
+        same = batch.seen[sid]
+        first, record_id = same[0], inserted.get(sid)
+        if record_id is None:
+            first.status, first.record_id = "duplicate", existing.get(sid)
+        else:
+            first.status, first.record_id = "accepted", record_id
+            accepted.append(record_id)
+            changed.add(person_id)
+        for outcome in same[1:]:
+            outcome.status, outcome.record_id = "duplicate", first.record_id
     if accepted:
         audit(actor or f"department:{department.code}", "records.accepted", "credit_record",
               data={"department": department.code, "record_ids": accepted})
-        records_changed.send({persons[v["index"]].id for o, v in valid if o.status == "accepted"},
-                             actor="system")
-    return outcomes
+        records_changed.send(changed, actor="system")
+    return batch.outcomes
 
 
 # ID numbers a batch import remembers as checked at most (`check_batch`)
@@ -220,26 +242,41 @@ def _flatten(messages):
     return [str(messages)]
 
 
-def _records_json(records) -> str:
-    return json.dumps([
-        {"s": v["source_id"], "t": v["type"], "o": v["occurred_at"].isoformat(),
-         "e": v["ended_at"] and v["ended_at"].isoformat(), "u": v["units"],
-         "a": v["attributes"], "d": v["document_ref"]}
-        for v in records])
+def _copy_line(values) -> str:
+    """A checked record as a line of `_INCOMING`'s COPY text, from its source id on. Checked
+    text holds no tab or line break (`NO_CONTROL`), and attributes as JSON none either: only
+    backslashes need escaping."""
+    ended, document = values["ended_at"], values["document_ref"]
+    return "\t".join((
+        _copy_text(values["source_id"]), _copy_text(values["type"]),
+        values["occurred_at"].isoformat(), r"\N" if ended is None else ended.isoformat(),
+        str(values["units"]),
+        "{}" if not values["attributes"] else _copy_text(json.dumps(values["attributes"])),
+        r"\N" if document is None else _copy_text(document))) + "\n"
 
 
-# the whole batch as one JSON parameter and its persons as one array, read side by side: a
-# short statement, parsed once, whatever the batch size, and far quicker to send than
-# thousands of parameters; the ids come back as one JSON object, not thousands of rows
-_INSERT_ROWS = text(
+def _copy_text(value: str) -> str:
+    return value.replace("\\", "\\\\") if "\\" in value else value
+
+
+# the batch is copied into a table of the session's own and inserted from there in one
+# statement: COPY's text is written while checking and read by PostgreSQL far quicker than
+# thousands of parameters, and quicker than JSON (the whole insert of 100,000 records: 1.3-1.4 s
+# against 1.5 s from one JSON parameter). The ids come back as one JSON object, not thousands
+# of rows. The table is emptied at each commit, and before each batch (a caller may store
+# several in one transaction): two statements sent at once.
+_INCOMING = text(
+    "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_records (person_id integer,"
+    " source_id varchar, type_code varchar, occurred_on date, ended_on date, units integer,"
+    " attributes json, document_ref varchar) ON COMMIT DELETE ROWS;"
+    " DELETE FROM incoming_records")
+_COPY_INCOMING = "COPY incoming_records FROM STDIN"
+_INSERT_INCOMING = text(
     "WITH inserted AS (INSERT INTO credit_records (department_id, source_id, person_id,"
     " type_code, occurred_on, ended_on, units, attributes, document_ref, status, created_at,"
     " updated_at)"
-    " SELECT :department_id, r.s, r.p, r.t, r.o, r.e, r.u, r.a, r.d, 'active', :now, :now"
-    " FROM ROWS FROM (json_to_recordset(CAST(:records AS json))"
-    " AS (s varchar, t varchar, o date, e date, u integer, a json, d varchar),"
-    " unnest(CAST(:persons AS integer[]))) AS r(s, t, o, e, u, a, d, p)"
-    " WHERE r.p IS NOT NULL"  # a record refused once its person was known
+    " SELECT :department_id, source_id, person_id, type_code, occurred_on, ended_on, units,"
+    " attributes, document_ref, 'active', :now, :now FROM incoming_records"
     " ON CONFLICT (department_id, source_id) DO NOTHING RETURNING source_id, id)"
     " SELECT CAST(json_object_agg(source_id, id) AS text) FROM inserted")
 
@@ -250,9 +287,14 @@ def _insert_records(department_id, batch: CheckedBatch, person_ids) -> dict:
     if not any(person_ids):
         return {}
     if db.session.get_bind().dialect.name == "postgresql":
-        inserted = db.session.scalar(_INSERT_ROWS, {
-            "department_id": department_id, "now": utcnow(), "records": batch.records_json,
-            "persons": array_text("NULL" if p is None else p for p in person_ids)})
+        db.session.execute(_INCOMING)
+        with db.session.connection().connection.driver_connection.cursor() as cursor:
+            with cursor.copy(_COPY_INCOMING) as copy:
+                copy.write("".join([f"{person_id}\t{line}"
+                                    for person_id, line in zip(person_ids, batch.lines)
+                                    if person_id is not None]))
+        inserted = db.session.scalar(_INSERT_INCOMING,
+                                     {"department_id": department_id, "now": utcnow()})
         return json.loads(inserted) if inserted else {}
     records = [(p, v) for p, (_o, v) in zip(person_ids, batch.valid) if p is not None]
     table = CreditRecord.__table__

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import LargeBinary, delete, select, text, type_coerce
+from sqlalchemy import delete, select, text
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import isdigits
@@ -22,6 +22,7 @@ from app.core.time import city_today, utcnow
 from app.residents import guard
 from app.residents.access import AccessEntry
 from app.residents.identity import identity_verifier
+from app.residents.locks import lock_people
 from app.residents.models import Person, Resident
 from app.residents.signals import account_closed, consent_given
 from app.residents.sms import sms_sender
@@ -81,29 +82,62 @@ class KnownPerson(NamedTuple):
     name: str
 
 
-def persons_for(identities: dict, names: dict | None = None) -> dict:
+def persons_for(identities: dict, known: dict | None = None) -> dict:
     """{blind index: KnownPerson} for {blind index: (ID number, name)}, creating the missing
     persons in bulk (a concurrent batch may create the same person: it is skipped and read
-    back). `names` ({stored name: name}) keeps the names decrypted for a caller that looks up
-    the same persons batch after batch (an import), so that each is decrypted once."""
+    back). `known` ({blind index: KnownPerson}) keeps the persons found for a caller that meets
+    the same persons batch after batch (an import), so that each is looked up once."""
     if not identities:
         return {}
-    names = {} if names is None else names
-    found = _persons_by_index(list(identities), names)
+    known = {} if known is None else known
+    if len(known) > _PERSONS_KEPT:
+        known.clear()
+    found = {index: known[index] for index in identities if index in known}
     missing = {index: identity for index, identity in identities.items() if index not in found}
+    if missing:
+        found.update(_persons_by_index(list(missing)))
+        missing = {index: identity for index, identity in missing.items() if index not in found}
     if missing:
         found.update((index, KnownPerson(person_id, missing[index][1]))
                      for index, person_id in _insert_persons(missing))
         raced = [index for index in missing if index not in found]
         if raced:
-            found.update(_persons_by_index(raced, names))
+            found.update(_persons_by_index(raced))
+    known.update(found)
     return found
 
 
+def locked_persons_for(identities: dict, known: dict | None = None) -> dict:
+    """`persons_for`, the persons then locked (`lock_people`). Persons remembered in `known`
+    from an earlier transaction are checked once locked: a purge may have forgotten one since
+    (its last records at the end of their retention), who is then looked up (or created) again."""
+    while True:
+        persons = persons_for(identities, known)
+        lock_people({person.id for person in persons.values()})
+        if known is None:  # all found in this transaction, as before any lock
+            return persons
+        gone = _gone({person.id for person in persons.values()})
+        if not gone:
+            return persons
+        for index, person in persons.items():
+            if person.id in gone:
+                del known[index]
+
+
+def _gone(person_ids) -> set:
+    """Those of these persons that no longer exist."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return set(db.session.scalars(
+            text("SELECT p FROM unnest(CAST(:ids AS integer[])) AS p"
+                 " WHERE NOT EXISTS (SELECT FROM persons WHERE persons.id = p)"),
+            {"ids": array_text(person_ids)}))
+    return set(person_ids) - set(db.session.scalars(
+        select(_PERSON_COLUMNS.id).where(_PERSON_COLUMNS.id.in_(person_ids))))
+
+
 _PERSON_COLUMNS = Person.__table__.c
-_NAME_CONTEXT = _PERSON_COLUMNS.name_enc.type.context
-# decrypted names kept at most, so that a long import's memory stays bounded
-_NAMES_KEPT = 200_000
+# persons an import remembers at most, so that a long import's memory stays bounded
+_PERSONS_KEPT = 200_000
 # the whole batch as one JSON parameter: PostgreSQL reads it faster than psycopg writes the
 # thousands of parameters of a multi-row VALUES
 _INSERT_PERSONS = text(
@@ -134,10 +168,8 @@ def _insert_persons(identities: dict):
          for index, (id_number, name) in identities.items()])
 
 
-def _persons_by_index(indexes, names: dict) -> dict:
-    # the stored names as they are, decrypted below only when `names` does not know them
-    query = select(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id,
-                   type_coerce(_PERSON_COLUMNS.name_enc, LargeBinary))
+def _persons_by_index(indexes) -> dict:
+    query = select(_PERSON_COLUMNS.id_number_index, _PERSON_COLUMNS.id, _PERSON_COLUMNS.name_enc)
     if db.session.get_bind().dialect.name == "postgresql":
         # one array parameter: a short statement, parsed and planned at once however many. Its
         # text form is quick to send, and an untyped parameter cast to the array type is read
@@ -148,16 +180,7 @@ def _persons_by_index(indexes, names: dict) -> dict:
             {"indexes": array_text(indexes)})
     else:
         rows = db.session.execute(query.where(_PERSON_COLUMNS.id_number_index.in_(indexes)))
-    if len(names) > _NAMES_KEPT:
-        names.clear()
-    found = {}
-    for index, person_id, stored in rows:
-        stored = bytes(stored)
-        name = names.get(stored)
-        if name is None:
-            name = names[stored] = crypto.decrypt(stored, _NAME_CONTEXT)
-        found[index] = KnownPerson(person_id, name)
-    return found
+    return {index: KnownPerson(person_id, name) for index, person_id, name in rows}
 
 
 def masked_names(person_ids) -> dict[int, str]:

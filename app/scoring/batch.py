@@ -27,7 +27,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, text
 
 from app.catalogue.rules import Rules
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, array_text
 from app.core.extensions import db
 from app.scoring.scoring_sql import CHANGED_SCORES, DIALECT_SQL, FIRST_SCORES, scoring_sql
 
@@ -123,13 +123,15 @@ def collect_candidates(as_of: date, since: datetime) -> int:
 def consenting(person_ids) -> list[int]:
     """Those of the persons who are residents with consent (read once their locks are held)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        # one array parameter: a short statement, parsed and planned at once however many
-        query = text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
-                     " AND person_id = ANY(CAST(:ids AS integer[])) ORDER BY person_id")
-    else:
-        query = text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
-                     " AND person_id IN :ids ORDER BY person_id").bindparams(
-            bindparam("ids", expanding=True))
+        # one array parameter: a short statement, parsed and planned at once however many; its
+        # text form is far quicker to write than psycopg's adaptation of a list
+        return list(db.session.scalars(text(
+            "SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
+            " AND person_id = ANY(CAST(:ids AS integer[])) ORDER BY person_id"),
+            {"ids": array_text(person_ids)}))
+    query = text("SELECT person_id FROM residents WHERE consented_at IS NOT NULL"
+                 " AND person_id IN :ids ORDER BY person_id").bindparams(
+        bindparam("ids", expanding=True))
     return list(db.session.scalars(query, {"ids": list(person_ids)}))
 
 

@@ -140,3 +140,21 @@ def test_bad_corrections_are_422_and_change_nothing(client, department, make_res
 def record_count(department):
     return db.session.scalar(select(func.count()).select_from(CreditRecord).where(
         CreditRecord.department_id == department.id)) - department.records_before
+
+
+def test_backslashes_tabs_and_line_breaks_are_stored_as_sent(client, department, make_resident):
+    """Records reach the table as text that gives backslashes, tabs and line breaks a meaning
+    of their own (COPY's): each must come back as it was sent."""
+    resident = make_resident()
+    attributes = {"note": "a\\tb\tc\nd\\", "路径": "C:\\新\\", "n": 1.5, "list": ["\\N", None]}
+    records = [record_payload(resident.plain_id, "张三", "blood_donation", source_id="s\\N\\t",
+                              document_ref="郑\\罚〔2026〕1号\\", attributes=attributes),
+               record_payload(resident.plain_id, "张三", "blood_donation", source_id="\\.",
+                              document_ref=None, ended_at=None)]
+    assert post_raw(client, department, json.dumps({"records": records})).get_json()[
+        "accepted"] == 2
+    stored = {r.source_id: r for r in db.session.scalars(select(CreditRecord).where(
+        CreditRecord.department_id == department.id))}
+    assert stored["s\\N\\t"].document_ref == "郑\\罚〔2026〕1号\\"
+    assert stored["s\\N\\t"].attributes == attributes
+    assert stored["\\."].document_ref is None and stored["\\."].attributes == {}

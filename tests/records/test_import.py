@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.records import commands
+from app.records import commands, importing
 from app.records.importing import BASE_FIELDS
 from app.records.models import CreditRecord
-from tests.factories import new_id_number
+from app.records.purge import purge_records
+from app.records.services import check_batch, current_types, store_batch
+from app.residents.services import find_person
+from tests.factories import new_id_number, record_payload
 
 
 def stored(department):
@@ -122,3 +125,46 @@ def test_a_stopped_import_says_what_was_committed_and_a_rerun_resumes(app, runne
     assert again.exit_code == 0, again.output
     assert "accepted 4, duplicates 6, rejected 0" in again.output
     assert stored(department) == 10
+
+
+def test_a_person_forgotten_between_batches_is_created_again(app, make_department):
+    """An import remembers the persons of its earlier batches; one forgotten meanwhile (the
+    purge of their last record) is created again, not referred to by their old id."""
+    department = make_department(issues="blood_donation")
+    id_number, known = new_id_number(), {}
+
+    def store(record):
+        batch = check_batch([record], current_types(), department.code)
+        [outcome] = store_batch(department, batch, known=known)
+        db.session.commit()
+        return outcome
+
+    first = store(record_payload(id_number, "张三", "blood_donation"))
+    purge_records([first.record_id])
+    db.session.commit()
+    assert find_person(id_number) is None
+    second = store(record_payload(id_number, "张三", "blood_donation"))
+    assert second.status == "accepted"
+    assert db.session.get(CreditRecord, second.record_id).person_id == find_person(id_number).id
+
+
+def test_a_batch_that_cannot_be_stored_ends_the_import_with_its_error(app, runner, tmp_path,
+                                                                     make_department,
+                                                                     monkeypatch):
+    """The next batch waits to be checked until the last one's records are sent: storing that
+    fails before then must not leave the checker waiting (and the command hanging)."""
+    department = make_department(issues="blood_donation")
+    path = tmp_path / "records.csv"
+    write_rows(path, new_id_number(), [str(h) for h in range(10, 16)])
+    stores = []
+
+    def store_twice(*args, **kwargs):
+        stores.append(1)
+        if len(stores) == 2:
+            raise RuntimeError("the database went away")
+        return store_batch(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "store_batch", store_twice)
+    result = run_import(runner, path, department, "--batch-size", "2")
+    assert isinstance(result.exception, RuntimeError)
+    assert stored(department) == 2
