@@ -94,28 +94,30 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
         start = threading.Event()
         start.set()
         pending = checker.submit(read_and_check, current_types(schemes), start)
-        while (checked := pending.result()) is not None:
-            if stop is not None and stop.is_set():
-                raise KeyboardInterrupt
-            start = threading.Event()
-            pending = checker.submit(read_and_check, current_types(schemes), start)
-            numbers, batch = checked
-            try:
+        try:
+            while (checked := pending.result()) is not None:
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt
+                start = threading.Event()
+                pending = checker.submit(read_and_check, current_types(schemes), start)
+                numbers, batch = checked
                 outcomes = store_batch(department, batch, actor=actor, known=persons,
                                        inserting=start.set)
-            finally:
-                start.set()  # however storing ended, the checker is not left waiting
-            db.session.commit()
-            # counted and the rejected ones picked without a Python loop over every row
-            for status, count in Counter(map(attrgetter("status"), outcomes)).items():
-                totals[status] += count
-            for number, outcome in compress(zip(numbers, outcomes),
-                                            map(attrgetter("errors"), outcomes)):
-                for error in outcome.errors:
-                    report.writerow([_as_text(cell) for cell in (
-                        number, outcome.source_id or "", error["field"], error["message"])])
-            if progress is not None:
-                progress(len(numbers))
+                db.session.commit()
+                # counted and the rejected ones picked without a Python loop over every row
+                for status, count in Counter(map(attrgetter("status"), outcomes)).items():
+                    totals[status] += count
+                for number, outcome in compress(zip(numbers, outcomes),
+                                                map(attrgetter("errors"), outcomes)):
+                    for error in outcome.errors:
+                        report.writerow([_as_text(cell) for cell in (
+                            number, outcome.source_id or "", error["field"], error["message"])])
+                if progress is not None:
+                    progress(len(numbers))
+        finally:
+            # however the loop ended (a failed batch, Ctrl-C anywhere), the checker is not left
+            # waiting, and the pool's shutdown does not wait for it forever
+            start.set()
     return totals
 
 
