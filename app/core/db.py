@@ -73,7 +73,7 @@ def _prepared(statement, dialect) -> _Prepared:
     compiled = statement.compile(dialect=dialect)
     binds = {name: dialect.type_descriptor(bind.type).bind_processor(dialect)
              for name, bind in compiled.binds.items()}
-    columns = statement.selected_columns
+    columns = statement.exported_columns  # a SELECT's columns, or what an INSERT returns
     return _Prepared(
         str(compiled), compiled.params,
         {name: process for name, process in binds.items() if process is not None},
@@ -105,6 +105,14 @@ def first_row(connection, statement, params: dict):
         return None
     return prepared.row(*(value if process is None else process(value)
                           for process, value in zip(prepared.result_processors, row)))
+
+
+def first(connection, statement, params: dict):
+    """The first row of a statement (None if none): on PostgreSQL by `first_row`, elsewhere by
+    SQLAlchemy."""
+    if connection.dialect.name == "postgresql":
+        return first_row(connection, statement, params)
+    return connection.execute(statement, params).first()
 
 
 def array_text(values) -> str:

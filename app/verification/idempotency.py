@@ -10,7 +10,7 @@ from functools import cache
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from app.core.db import conflict_insert
+from app.core.db import conflict_insert, first
 from app.core.errors import ApiError
 from app.core.extensions import db
 from app.core.time import utcnow
@@ -52,8 +52,7 @@ def request_hash(token_text, benefit_code) -> str:
 
 def _stored(merchant_id, key, digest) -> dict | None:
     """The answer already given for this key, or None; 422 if the body differs."""
-    replay = db.session.connection().execute(_REPLAY, {"merchant_id": merchant_id,
-                                                       "key": key}).first()
+    replay = first(db.session.connection(), _REPLAY, {"merchant_id": merchant_id, "key": key})
     if replay is None:
         return None
     if replay.request_hash != digest:
@@ -62,10 +61,16 @@ def _stored(merchant_id, key, digest) -> dict | None:
     return replay.response
 
 
+_REPLAY_COLUMNS = ("merchant_id", "idempotency_key", "request_hash", "response", "created_at")
+
+
 @cache
 def _replay_insert(dialect_name):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, its values named (as `first` needs)."""
     insert = conflict_insert(dialect_name)
     return (insert(_REPLAYS)
+            .values({name: bindparam(name, type_=_REPLAYS.c[name].type)
+                     for name in _REPLAY_COLUMNS})
             .on_conflict_do_nothing(index_elements=["merchant_id", "idempotency_key"])
             .returning(_REPLAYS.c.id))
 
@@ -73,9 +78,9 @@ def _replay_insert(dialect_name):
 def _remember(merchant_id, key, digest, body) -> dict:
     """Store the answer for the key; if a concurrent retry stored one first, return that."""
     connection = db.session.connection()
-    stored = connection.execute(_replay_insert(connection.dialect.name), {
+    stored = first(connection, _replay_insert(connection.dialect.name), {
         "merchant_id": merchant_id, "idempotency_key": key, "request_hash": digest,
-        "response": body, "created_at": utcnow()}).first()
+        "response": body, "created_at": utcnow()})
     if stored is not None:
         return body
     return _stored(merchant_id, key, digest) or body
