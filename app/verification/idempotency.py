@@ -1,7 +1,10 @@
 """Safe retries of a verification: the answer given to an `Idempotency-Key` is replayed.
 
 The key is stored with a hash of the request in the decision's own transaction, so a retry
-after a lost response gets the first answer, never a second redemption.
+after a lost response gets the first answer, never a second redemption. The decision is made
+first and the key stored after it: a new key, the common case, costs one statement. A key
+stored before is found by that insert, and the decision just made is rolled back unseen (no
+redemption, audit or access entry, nothing published) before the first answer is given.
 """
 import hashlib
 import json
@@ -36,13 +39,26 @@ def verify_once(caller, key: str | None, token_text: str, benefit_code: str):
     if not key:
         decision = verify(caller, token_text, benefit_code)
         return decision.body, decision
-    digest = request_hash(token_text, benefit_code)
-    stored = _stored(caller.merchant.id, key, digest)
-    if stored is not None:
+    merchant_id, digest = caller.merchant.id, request_hash(token_text, benefit_code)
+    try:
+        decision: Decision = verify(caller, token_text, benefit_code)
+    except ApiError:  # refused as a request (an unknown benefit), unless answered before
+        stored = _first_answer(merchant_id, key, digest)
+        if stored is None:
+            raise
         return stored, None
-    decision: Decision = verify(caller, token_text, benefit_code)
-    body = _remember(caller.merchant.id, key, digest, decision.body)
-    return body, decision if body is decision.body else None
+    if _remember(merchant_id, key, digest, decision.body):
+        return decision.body, decision
+    stored = _first_answer(merchant_id, key, digest)
+    if stored is None:  # forgotten since the insert found it: the key is free again
+        return verify_once(caller, key, token_text, benefit_code)
+    return stored, None
+
+
+def _first_answer(merchant_id, key, digest) -> dict | None:
+    """The answer stored for the key (None if none), this request's work rolled back."""
+    db.session.rollback()
+    return _stored(merchant_id, key, digest)
 
 
 def request_hash(token_text, benefit_code) -> str:
@@ -75,12 +91,10 @@ def _replay_insert(dialect_name):
             .returning(_REPLAYS.c.id))
 
 
-def _remember(merchant_id, key, digest, body) -> dict:
-    """Store the answer for the key; if a concurrent retry stored one first, return that."""
+def _remember(merchant_id, key, digest, body) -> bool:
+    """Store the answer for the key; False if the key was stored before (or by a concurrent
+    retry, once it committed)."""
     connection = db.session.connection()
-    stored = first(connection, _replay_insert(connection.dialect.name), {
+    return first(connection, _replay_insert(connection.dialect.name), {
         "merchant_id": merchant_id, "idempotency_key": key, "request_hash": digest,
-        "response": body, "created_at": utcnow()})
-    if stored is not None:
-        return body
-    return _stored(merchant_id, key, digest) or body
+        "response": body, "created_at": utcnow()}) is not None

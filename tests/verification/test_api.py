@@ -1,13 +1,20 @@
 """POST /api/v1/verifications: every decision and reason code, idempotency, access, Redis down."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.redis import get_redis
 from app.credit_codes import keys, tokens
 from app.merchants.models import MerchantApiKey
 from app.verification.models import Redemption
-from tests.verification_support import csrf_token, issue, issue_expired, login, verify
+from tests.verification_support import (
+    bearer,
+    csrf_token,
+    issue,
+    issue_expired,
+    login,
+    verify,
+)
 
 
 def scan_result(resident_client, token):
@@ -125,6 +132,47 @@ def test_idempotent_replay_returns_the_first_answer(app, client, make_resident, 
     reused = verify(client, merchant, issue(make_resident()), benefit, idempotency_key="scan-1")
     assert reused.status_code == 422 and reused.get_json()["error"]["code"] == "idempotency_key_reused"
     assert db.session.query(Redemption).filter_by(merchant_id=merchant.id).count() == 1
+
+
+def test_a_replay_leaves_no_trace_of_its_own(app, client, make_resident, make_merchant):
+    """The retry is decided again before its key is found: that decision is rolled back, so the
+    resident's audit trail, access log and credit-code page show only the first scan."""
+    from app.core.audit import AuditEntry
+    from app.residents.access import AccessEntry
+
+    resident_client = app.test_client()
+    resident = make_resident()
+    login(resident_client, resident)
+    merchant = make_merchant()
+    benefit = merchant.benefits[0]
+    token = issue(resident)
+    first = verify(client, merchant, token, benefit, idempotency_key="scan-1").get_json()
+
+    def trail():
+        audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.subject_id == resident.person_id))
+        logged = db.session.scalar(select(func.count()).select_from(AccessEntry).where(
+            AccessEntry.person_id == resident.person_id))
+        return audited, logged
+
+    before = trail()
+    assert verify(client, merchant, token, benefit, idempotency_key="scan-1").get_json() == first
+    assert trail() == before
+    assert scan_result(resident_client, token)["decision"] == "granted"
+
+
+def test_a_reused_key_is_refused_before_the_request_is(app, client, make_resident, make_merchant):
+    """A key used before, sent with another request that is itself refused (no such benefit),
+    is answered as the reused key it is."""
+    merchant = make_merchant()
+    verify(client, merchant, issue(make_resident()), merchant.benefits[0], idempotency_key="k")
+    response = client.post("/api/v1/verifications", headers=bearer(merchant, "k"),
+                           json={"token": issue(make_resident()), "benefit": "no_such_benefit"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "idempotency_key_reused"
+    unknown = client.post("/api/v1/verifications", headers=bearer(merchant, "fresh"),
+                          json={"token": issue(make_resident()), "benefit": "no_such_benefit"})
+    assert unknown.get_json()["error"]["code"] == "unknown_benefit"
 
 
 def test_idempotency_keys_are_per_merchant(app, client, make_resident, make_merchant, make_benefit):
