@@ -140,6 +140,7 @@ _NEXT_CHANGE = """CASE
 # that, a dimension total, the scheme or its next change did
 _MOVED = "s.person_id IS NULL OR s.score <> n.score OR s.tier <> n.tier"
 
+
 def scoring_sql(template, params, sql, person_filter, values, every_score=False):
     """A statement of `template` that scores, with one column per dimension of the scheme."""
     least, greatest = sql["least"], sql["greatest"]
