@@ -169,8 +169,9 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
         values["lo"], values["hi"] = person_range
     for statement in sql["prepare"] + (sql["serial"] if candidates or serial else []):
         session.execute(text(statement))
-    if person_range is not None and session.execute(text(_ANY_STORED), values).first() is None:
-        return _store_first(params, sql, person_filter, values, changes)
+    if (person_range is not None and changes is None
+            and session.execute(text(_ANY_STORED), values).first() is None):
+        return _store_first(params, sql, person_filter, values)
     scoring = scoring_sql(CHANGED_SCORES, params, sql, person_filter, values,
                            every_score=person_ids is not None)
     if person_ids is not None and dialect == "postgresql":
@@ -199,7 +200,7 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
     return written
 
 
-def _store_first(params, sql, person_filter, values, changes):
+def _store_first(params, sql, person_filter, values):
     """Insert the scores of a range that has none stored, and a history row for each; return
     how many."""
     session = db.session
@@ -208,10 +209,4 @@ def _store_first(params, sql, person_filter, values, changes):
     written = session.execute(text(scoring_sql(FIRST_SCORES, params, sql, person_filter,
                                                 values)), values).rowcount
     session.execute(text(_FIRST_HISTORY), values)
-    if changes is not None:
-        rows = session.execute(text("SELECT person_id, score, tier FROM scores"
-                                    " WHERE person_id >= :lo AND person_id < :hi"
-                                    " ORDER BY person_id"), values)
-        changes.extend(Change(p, s, t, True) for p, s, t in rows)
     return written
-
