@@ -49,8 +49,9 @@ class CheckedBatch:
     valid: list  # (outcome, clean values) of the first passing record of each source id
     seen: dict  # source id -> the outcomes of the records carrying it, first one first
     # what storing needs of the valid records, made while checking (which an import does while
-    # the last batch is stored): {blind index: (ID number, name)} of their persons, and each
-    # record as a line of `_INCOMING`'s COPY text but for its person, which only storing knows
+    # the last batch is stored): {blind index: (ID number, name)} of their persons, and, on
+    # PostgreSQL, each record as a line of `_INCOMING`'s COPY text but for its person, which
+    # only storing knows
     identities: dict = field(default_factory=dict)
     lines: list = field(default_factory=list)
 
@@ -113,9 +114,11 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
             continue
         seen[values["source_id"]] = [outcome]
         valid.append((outcome, values))
+    # the COPY text only where the insert copies it
+    copied = db.engine.dialect.name == "postgresql"
     return CheckedBatch(outcomes, valid, seen,
                         {v["index"]: (v["id_number"], v["name"]) for _o, v in valid},
-                        [_copy_line(v) for _o, v in valid])
+                        [_copy_line(v) for _o, v in valid] if copied else [])
 
 
 def store_batch(department, batch: CheckedBatch, actor=None, known=None,
