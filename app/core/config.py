@@ -34,6 +34,9 @@ def load_config(instance_path, overrides=None):
         "RECORDS_BATCH_LIMIT": 1000,
         # chunks of persons the batch rescore runs at once on PostgreSQL, one connection each
         "RESCORE_WORKERS": _env_int("RESCORE_WORKERS", 2),
+        # connections an import stores each batch on at once on PostgreSQL, its persons split
+        # among them
+        "IMPORT_CONNECTIONS": _env_int("IMPORT_CONNECTIONS", 2),
         "DEFAULT_SCHEME_VERSION": "2026.1",
         "PASSWORD_HASH_COST": os.environ.get("PASSWORD_HASH_COST", "normal"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from functools import cache
 
-from sqlalchemy import DateTime, LargeBinary, event
+from sqlalchemy import DateTime, Engine, LargeBinary, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
@@ -113,6 +113,14 @@ def first(connection, statement, params: dict):
     if connection.dialect.name == "postgresql":
         return first_row(connection, statement, params)
     return connection.execute(statement, params).first()
+
+
+def can_fan_out(session) -> bool:
+    """Whether a session's work can be shared with sessions of its own connections: on
+    PostgreSQL (SQLite writes one transaction at a time), and unless the session is bound to one
+    connection (a caller's transaction, which the others would not see)."""
+    bind = session.get_bind()
+    return bind.dialect.name == "postgresql" and isinstance(bind, Engine)
 
 
 def array_text(values) -> str:

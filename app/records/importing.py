@@ -14,9 +14,10 @@ from typing import NamedTuple
 
 from flask import current_app
 
+from app.core.db import can_fan_out
 from app.core.extensions import db
 from app.core.json import loads
-from app.records.services import check_batch, current_types, store_batch
+from app.records.services import check_batch, current_types, split_batch, store_batch
 
 BASE_FIELDS = ("source_id", "id_number", "name", "type", "occurred_at", "ended_at")
 # columns of the record itself, the rest being attributes; all but these two are required
@@ -68,6 +69,12 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     (until then storing needs the interpreter itself, between short statements). (A forked
     child checking on the other core instead spent more on sending each checked batch across
     than it saved, and lost to the thread whenever the machine was busy.)
+
+    On PostgreSQL a batch is split by person into `IMPORT_CONNECTIONS` parts, stored and
+    committed at once, each in a session and on a connection of its own: a person's records
+    always go to the same part, so the parts never wait for each other's locks, and the
+    database inserts on both cores (a batch's part is one transaction; one that fails leaves
+    the others committed, and a re-run resumes as ever).
     """
     app = current_app._get_current_object()
     chunks = batches(rows, batch_size)
@@ -75,8 +82,9 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     # checking thread must not load it
     department = Sender(department.id, department.code)
     # the same persons recur batch after batch: their ID numbers are checked and the persons
-    # looked up once
-    known_ids, persons = {}, {}
+    # looked up once, by the part of the batches that stores each person's records
+    connections = current_app.config["IMPORT_CONNECTIONS"] if can_fan_out(db.session) else 1
+    known_ids, persons = {}, [{} for _ in range(max(connections, 1))]
 
     def read_and_check(types, start):
         """(row numbers, checked batch) of the next batch, or None at the end of the file;
@@ -89,8 +97,18 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             return ([number for number, _r in chunk],
                     check_batch([r for _n, r in chunk], types, department.code, known_ids))
 
+    def store_other(part, known):
+        """Store and commit a part of a batch in a session and on a connection of its own."""
+        with app.app_context():
+            try:
+                store_batch(department, part, actor=actor, known=known)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
     schemes = {}  # the types of each scheme met, asked for the current one at each batch
-    with _interpreter_for_batches(), ThreadPoolExecutor(max_workers=1) as checker:
+    with _interpreter_for_batches(), ThreadPoolExecutor(max_workers=1) as checker, \
+            ThreadPoolExecutor(max_workers=len(persons)) as storers:
         start = threading.Event()
         start.set()
         pending = checker.submit(read_and_check, current_types(schemes), start)
@@ -101,14 +119,21 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
                 start = threading.Event()
                 pending = checker.submit(read_and_check, current_types(schemes), start)
                 numbers, batch = checked
-                outcomes = store_batch(department, batch, actor=actor, known=persons,
-                                       inserting=start.set)
-                db.session.commit()
-                # counted and the rejected ones picked without a Python loop over every row
-                for status, count in Counter(map(attrgetter("status"), outcomes)).items():
-                    totals[status] += count
-                for number, outcome in compress(zip(numbers, outcomes),
-                                                map(attrgetter("errors"), outcomes)):
+                first, *others = split_batch(batch, len(persons))
+                stored = [(part, storers.submit(store_other, part, known))
+                          for part, known in zip(others, persons[1:])]
+                try:
+                    store_batch(department, first, actor=actor, known=persons[0],
+                                inserting=start.set)
+                    db.session.commit()
+                except BaseException:  # Ctrl-C too: the other parts still commit
+                    _end_parts(stored, totals, None)
+                    raise
+                if (failure := _end_parts(stored, totals, [first])) is not None:
+                    raise failure
+                _count(totals, batch.outcomes)
+                for number, outcome in compress(zip(numbers, batch.outcomes),
+                                                map(attrgetter("errors"), batch.outcomes)):
                     for error in outcome.errors:
                         report.writerow([_as_text(cell) for cell in (
                             number, outcome.source_id or "", error["field"], error["message"])])
@@ -119,6 +144,28 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             # waiting, and the pool's shutdown does not wait for it forever
             start.set()
     return totals
+
+
+def _end_parts(stored, totals, committed):
+    """Wait for the parts of a batch stored in other threads, [(part, future)]; return the
+    first one's error, or None. `committed`: the parts stored here, None if this thread's part
+    failed. After a failure, the parts that committed (the others go on) are counted."""
+    failure, done = None, list(committed or [])
+    for part, future in stored:
+        if (error := future.exception()) is None:
+            done.append(part)
+        elif failure is None:
+            failure = error
+    if failure is not None or committed is None:
+        for part in done:
+            _count(totals, part.outcomes)
+    return failure
+
+
+def _count(totals, outcomes):
+    """Add the outcomes to `totals` by status, without a Python loop over every row."""
+    for status, count in Counter(map(attrgetter("status"), outcomes)).items():
+        totals[status] += count
 
 
 class Sender(NamedTuple):

@@ -121,6 +121,24 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
                         [_copy_line(v) for _o, v in valid] if copied else [])
 
 
+def split_batch(batch: CheckedBatch, parts: int) -> list[CheckedBatch]:
+    """The batch's valid records as `parts` batches with no person in common, to be stored at
+    once; each part's outcomes are those of its records and of their repeats in the batch."""
+    if parts == 1:
+        return [batch]
+    split = [CheckedBatch([], [], {}) for _ in range(parts)]
+    for n, (outcome, values) in enumerate(batch.valid):
+        index = values["index"]  # a hex digest: the same person always lands in the same part
+        part = split[int(index[:8], 16) % parts]
+        part.valid.append((outcome, values))
+        same = part.seen[values["source_id"]] = batch.seen[values["source_id"]]
+        part.outcomes += same
+        part.identities[index] = batch.identities[index]
+        if batch.lines:
+            part.lines.append(batch.lines[n])
+    return split
+
+
 def store_batch(department, batch: CheckedBatch, actor=None, known=None,
                 inserting=None) -> list[Outcome]:
     """Store a checked batch: its persons found or created and locked, its records inserted

@@ -3,11 +3,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import delete, select
 
 from app.catalogue.rules import Rules
 from app.catalogue.services import current_scheme, rules_for
 from app.core.audit import audit, audit_many
+from app.core.db import can_fan_out
 from app.core.extensions import db
 from app.core.time import city_today, utcnow
 from app.records.read import fact_rows, serious_in_force
@@ -111,11 +112,7 @@ def rescore_all(as_of: date | None = None, chunk: int = 100_000, progress=None,
 def _rescore_ranges(rules, day, ranges, candidates, workers):
     """Rescore and commit each range of persons; yield (its start, scores written) per range
     as it commits. Ranges run `workers` at a time on PostgreSQL, one after another otherwise."""
-    session = db.session
-    # a session bound to one connection (a caller's transaction) cannot hand ranges to others,
-    # and SQLite writes one transaction at a time anyway
-    if (workers <= 1 or session.get_bind().dialect.name != "postgresql"
-            or not isinstance(session.get_bind(), Engine)):
+    if workers <= 1 or not can_fan_out(db.session):
         for lo, hi in ranges:
             yield lo, _rescore_range(rules, day, lo, hi, candidates, serial=False)
         return
