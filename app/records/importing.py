@@ -87,15 +87,15 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
     known_ids, persons = {}, [{} for _ in range(max(connections, 1))]
 
     def read_and_check(types, start):
-        """(row numbers, checked batch) of the next batch, or None at the end of the file;
-        begun once `start` is set."""
+        """(row numbers, checked batch, its parts) of the next batch, or None at the end of the
+        file; begun once `start` is set."""
         start.wait()
         with app.app_context():
             chunk = next(chunks, None)
             if chunk is None:
                 return None
-            return ([number for number, _r in chunk],
-                    check_batch([r for _n, r in chunk], types, department.code, known_ids))
+            batch = check_batch([r for _n, r in chunk], types, department.code, known_ids)
+            return [number for number, _r in chunk], batch, split_batch(batch, len(persons))
 
     def store_other(part, known):
         """Store and commit a part of a batch in a session and on a connection of its own."""
@@ -118,8 +118,7 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
                     raise KeyboardInterrupt
                 start = threading.Event()
                 pending = checker.submit(read_and_check, current_types(schemes), start)
-                numbers, batch = checked
-                first, *others = split_batch(batch, len(persons))
+                numbers, batch, (first, *others) = checked
                 stored = [(part, storers.submit(store_other, part, known))
                           for part, known in zip(others, persons[1:])]
                 try:

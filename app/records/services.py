@@ -2,6 +2,7 @@
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import marshmallow as ma
 from flask_babel import gettext as _
@@ -122,21 +123,28 @@ def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedB
 
 
 def split_batch(batch: CheckedBatch, parts: int) -> list[CheckedBatch]:
-    """The batch's valid records as `parts` batches with no person in common, to be stored at
-    once; each part's outcomes are those of its records and of their repeats in the batch."""
+    """The batch's valid records as `parts` batches with no person in common (`part_of`), to be
+    stored at once; each part's outcomes are those of its records and of their repeats."""
     if parts == 1:
         return [batch]
     split = [CheckedBatch([], [], {}) for _ in range(parts)]
-    for n, (outcome, values) in enumerate(batch.valid):
-        index = values["index"]  # a hex digest: the same person always lands in the same part
-        part = split[int(index[:8], 16) % parts]
-        part.valid.append((outcome, values))
-        same = part.seen[values["source_id"]] = batch.seen[values["source_id"]]
-        part.outcomes += same
+    for entry, line in zip(batch.valid, batch.lines or repeat(None)):
+        values = entry[1]
+        index, source_id = values["index"], values["source_id"]
+        part = split[part_of(index, parts)]
+        part.valid.append(entry)
+        part.outcomes += (same := batch.seen[source_id])
+        part.seen[source_id] = same
         part.identities[index] = batch.identities[index]
-        if batch.lines:
-            part.lines.append(batch.lines[n])
+        if line is not None:
+            part.lines.append(line)
     return split
+
+
+def part_of(index: str, parts: int) -> int:
+    """Which of `parts` parts of a batch holds the records of the person with this blind index:
+    the same in every batch of an import (a string's hash is fixed within a process)."""
+    return hash(index) % parts
 
 
 def store_batch(department, batch: CheckedBatch, actor=None, known=None,

@@ -11,6 +11,7 @@ from app.core.extensions import db
 from app.records import importing
 from app.records.importing import BASE_FIELDS
 from app.records.models import CreditRecord
+from app.records.services import part_of
 from app.residents.models import Person
 from app.residents.services import id_number_index
 from tests.factories import issuer_for, new_id_number
@@ -35,7 +36,7 @@ def parts_of_two(count):
     found = {0: [], 1: []}
     while min(len(ids) for ids in found.values()) < count // 2:
         id_number = new_id_number()
-        found[int(id_number_index(id_number)[:8], 16) % 2].append(id_number)
+        found[part_of(id_number_index(id_number), 2)].append(id_number)
     return [id_number for pair in zip(found[0], found[1]) for id_number in pair][:count]
 
 
