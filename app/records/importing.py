@@ -245,15 +245,16 @@ def _tabular(rows):
     position = {name: i for i, name in enumerate(header)}
     fields = [(name, i) for name, i in position.items() if name in RECORD_FIELDS]
     attributes = [(name, i) for name, i in position.items() if name not in RECORD_FIELDS]
+    width = len(header)
     for number, values in enumerate(rows, start=2):
-        values = [v.strip() for v in values]
+        values = list(map(str.strip, values))
         if not any(values):
             continue
-        width = len(values)  # a short row lacks its last columns
-        record = {name: values[i] for name, i in fields if i < width and values[i]}
+        if len(values) < width:  # a short row lacks its last columns
+            values += [""] * (width - len(values))
+        record = {name: values[i] for name, i in fields if values[i]}
         # any other column is a type-specific attribute, numeric where it looks numeric
-        record["attributes"] = {name: _number(values[i]) for name, i in attributes
-                                if i < width and values[i]}
+        record["attributes"] = {name: _number(values[i]) for name, i in attributes if values[i]}
         yield number, record
 
 
