@@ -80,6 +80,16 @@ def current_scheme() -> Scheme:
     return scheme
 
 
+def current_scheme_key() -> tuple[int, str]:
+    """(id, version) of the current scheme, read without loading it: what a hot path derives
+    from a published scheme, which never changes, it can keep by this key."""
+    key = db.session.execute(
+        select(Scheme.id, Scheme.version).where(Scheme.is_current.is_(True))).first()
+    if key is None:
+        raise LookupError("no scoring scheme has been published")
+    return key.id, key.version
+
+
 current_rules_cache = TtlCache(30)  # None -> Rules of the current scheme
 
 

@@ -106,18 +106,17 @@ def import_rows(department, rows, actor, report, totals, progress=None, batch_si
             finally:
                 db.session.remove()
 
-    schemes = {}  # the types of each scheme met, asked for the current one at each batch
     with _interpreter_for_batches(), ThreadPoolExecutor(max_workers=1) as checker, \
             ThreadPoolExecutor(max_workers=len(persons)) as storers:
         start = threading.Event()
         start.set()
-        pending = checker.submit(read_and_check, current_types(schemes), start)
+        pending = checker.submit(read_and_check, current_types(), start)
         try:
             while (checked := pending.result()) is not None:
                 if stop is not None and stop.is_set():
                     raise KeyboardInterrupt
                 start = threading.Event()
-                pending = checker.submit(read_and_check, current_types(schemes), start)
+                pending = checker.submit(read_and_check, current_types(), start)
                 numbers, batch, (first, *others) = checked
                 stored = [(part, storers.submit(store_other, part, known))
                           for part, known in zip(others, persons[1:])]

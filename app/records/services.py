@@ -2,13 +2,15 @@
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 
 import marshmallow as ma
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
-from app.catalogue.services import current_scheme, record_type, record_types
+from app.catalogue.models import RecordType
+from app.catalogue.services import current_scheme, current_scheme_key, record_type
 from app.core.audit import audit
 from app.core.db import conflict_insert
 from app.core.errors import ApiError
@@ -78,20 +80,19 @@ class IntakeType:
     unit_size: int
 
 
-def current_types(schemes: dict | None = None) -> dict[str, IntakeType]:
-    """{code: type} of the current scheme, which `check_batch` checks against. `schemes` keeps
-    them by scheme for a caller that asks batch after batch (a published scheme's types never
-    change: a change is published as a new version)."""
-    scheme = current_scheme()
-    key = (scheme.id, scheme.version)
-    if schemes is not None and key in schemes:
-        return schemes[key]
-    types = {code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
-                              t.document_required, t.unit_attribute, t.unit_size)
-             for code, t in record_types(scheme).items()}
-    if schemes is not None:
-        schemes[key] = types
-    return types
+def current_types() -> dict[str, IntakeType]:
+    """{code: type} of the current scheme, which `check_batch` checks against (not to be
+    changed: it is kept for every caller)."""
+    return _intake_types(*current_scheme_key())
+
+
+@lru_cache(maxsize=8)
+def _intake_types(scheme_id: int, version: str) -> dict[str, IntakeType]:
+    # a published scheme's types never change (a change is published as a new version): a
+    # delivery reads only which scheme is current, not the scheme and its types
+    return {t.code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
+                               t.document_required, t.unit_attribute, t.unit_size)
+            for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme_id))}
 
 
 def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedBatch:
