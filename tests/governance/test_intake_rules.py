@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.catalogue.services import SCHEMES_DIR, publish_scheme, read_scheme_file
 from app.core.extensions import db
 from app.core.time import city_today
 from app.records.importing import BASE_FIELDS
@@ -148,3 +149,23 @@ def test_the_import_path_keeps_the_same_rules(app, runner, tmp_path, volunteers,
     assert [(r["row"], r["field"]) for r in rows] == [("3", "type")]
     assert db.session.scalar(select(func.count()).select_from(CreditRecord).where(
         CreditRecord.person_id == resident.person_id)) == 1
+
+
+def test_a_newly_published_scheme_decides_the_next_delivery(app, client, volunteers):
+    """Intake keeps a published scheme's types, which never change: a new version in force is
+    read from the next delivery on, not from what was kept."""
+    def volunteering(name):
+        return record_payload(new_id_number(), name, "volunteer_hours", attributes={"hours": 12})
+
+    [accepted] = deliver(client, volunteers, volunteering("张三"))
+    assert accepted["status"] == "accepted"
+    data = read_scheme_file(SCHEMES_DIR / f"{app.config['DEFAULT_SCHEME_VERSION']}.toml")
+    data["version"] += "-no-volunteers"
+    for rtype in data["record_types"]:
+        if rtype["code"] == "volunteer_hours":
+            rtype["issuers"] = [code for code in rtype["issuers"] if code != volunteers.code]
+    publish_scheme(data)
+    db.session.flush()
+
+    [refused] = deliver(client, volunteers, volunteering("李四"))
+    assert refused["status"] == "rejected" and "type" in errors_of(refused)
