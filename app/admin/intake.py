@@ -17,7 +17,7 @@ from app.core.errors import error_response
 from app.core.extensions import db, limiter
 from app.core.jobs import connection, enqueue, job_state
 from app.departments.models import Department
-from app.records.importing import ImportFileError, read_rows
+from app.records.files import ImportFileError, read_rows
 from app.records.jobs import UPLOAD_PREFIX
 
 INTAKE_JOB = "app.records.jobs.import_upload"

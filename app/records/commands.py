@@ -9,13 +9,8 @@ from flask.cli import AppGroup
 
 from app.core.extensions import db
 from app.departments.services import find_department
-from app.records.importing import (
-    REPORT_HEADER,
-    ImportFileError,
-    count_rows,
-    import_rows,
-    read_rows,
-)
+from app.records.files import ImportFileError, count_rows, read_rows
+from app.records.importing import REPORT_HEADER, import_rows
 
 records = AppGroup("records", help="Public credit records.")
 

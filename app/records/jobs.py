@@ -9,13 +9,8 @@ from flask_babel import gettext as _
 
 from app.core.jobs import connection, report_progress
 from app.departments.services import find_department
-from app.records.importing import (
-    REPORT_HEADER,
-    ImportFileError,
-    count_rows,
-    import_rows,
-    read_rows,
-)
+from app.records.files import ImportFileError, count_rows, read_rows
+from app.records.importing import REPORT_HEADER, import_rows
 
 UPLOAD_PREFIX = "intake:upload:"
 

@@ -1,9 +1,11 @@
 """Taking in, correcting and revoking public credit records."""
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
+from types import MappingProxyType
 
 import marshmallow as ma
 from flask_babel import gettext as _
@@ -80,19 +82,20 @@ class IntakeType:
     unit_size: int
 
 
-def current_types() -> dict[str, IntakeType]:
-    """{code: type} of the current scheme, which `check_batch` checks against (not to be
-    changed: it is kept for every caller)."""
+def current_types() -> Mapping[str, IntakeType]:
+    """{code: type} of the current scheme, which `check_batch` checks against."""
     return _intake_types(*current_scheme_key())
 
 
 @lru_cache(maxsize=8)
-def _intake_types(scheme_id: int, version: str) -> dict[str, IntakeType]:
+def _intake_types(scheme_id: int, version: str) -> Mapping[str, IntakeType]:
     # a published scheme's types never change (a change is published as a new version): a
-    # delivery reads only which scheme is current, not the scheme and its types
-    return {t.code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
-                               t.document_required, t.unit_attribute, t.unit_size)
-            for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme_id))}
+    # delivery reads only which scheme is current, not the scheme and its types, kept read-only
+    # for every caller
+    return MappingProxyType({
+        t.code: IntakeType(t.code, t.polarity, t.state, tuple(t.issuers), t.retention_days,
+                           t.document_required, t.unit_attribute, t.unit_size)
+        for t in db.session.scalars(select(RecordType).filter_by(scheme_id=scheme_id))})
 
 
 def check_batch(raw_records, types, department_code, known_ids=None) -> CheckedBatch:

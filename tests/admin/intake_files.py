@@ -5,7 +5,7 @@ import uuid
 
 from openpyxl import Workbook
 
-from app.records.importing import BASE_FIELDS
+from app.records.files import BASE_FIELDS
 from tests.factories import new_id_number
 
 HEADER = [*BASE_FIELDS, "hours"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.catalogue.services import SCHEMES_DIR, publish_scheme, read_scheme_file
 from app.core.extensions import db
 from app.core.time import city_today
-from app.records.importing import BASE_FIELDS
+from app.records.files import BASE_FIELDS
 from app.records.models import CreditRecord
 from app.scoring.models import Score
 from tests.factories import new_id_number, record_payload

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.records import commands, importing
-from app.records.importing import BASE_FIELDS
+from app.records.files import BASE_FIELDS
 from app.records.models import CreditRecord
 from app.records.purge import purge_records
 from app.records.services import check_batch, current_types, store_batch

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.records import importing
-from app.records.importing import BASE_FIELDS
+from app.records.files import BASE_FIELDS
 from app.records.models import CreditRecord
 from app.records.services import part_of
 from app.residents.models import Person
