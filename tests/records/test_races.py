@@ -5,9 +5,8 @@ import time
 from sqlalchemy import select, text
 
 from app.core.extensions import db
-from app.departments.models import Department
 from app.records.models import CreditRecord
-from app.records.services import ingest
+from tests.delivery_support import delivery
 from tests.factories import issuer_for, new_id_number, record_payload
 
 
@@ -36,34 +35,26 @@ def test_a_source_id_taken_meanwhile_is_a_duplicate_of_the_record_that_took_it(l
     first = record_payload(new_id_number(), "钱七", "blood_donation")
     second = {**record_payload(new_id_number(), "孙八", "blood_donation"),
               "source_id": first["source_id"]}
-    stored, release, errors, outcomes = threading.Event(), threading.Event(), [], {}
+    stored, release, errors = threading.Event(), threading.Event(), []
+    firsts, seconds = [], []
 
-    def deliver(name, record, hold):
-        with live_app.app_context():
-            try:
-                outcomes[name] = ingest(db.session.get(Department, department_id), [record])
-                if hold:
-                    stored.set()
-                    release.wait(15)  # the other delivery looks for the source id meanwhile
-                db.session.commit()
-            except Exception as exc:  # reported to the test below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def hold():
+        stored.set()
+        release.wait(15)  # the other delivery looks for the source id meanwhile
 
-    holder = threading.Thread(target=deliver, args=("first", first, True))
+    holder = delivery(live_app, department_id, [first], firsts, errors, held=hold)
     holder.start()
     assert stored.wait(10), errors
     # the second finds the source id free (the first has not committed) and inserts it, which
     # waits for the first to end; the first then commits
-    other = threading.Thread(target=deliver, args=("second", second, False))
+    other = delivery(live_app, department_id, [second], seconds, errors)
     other.start()
     waited = _blocked_on_a_lock()
     release.set()
     holder.join(30)
     other.join(30)
     assert waited and not errors
-    (taken,), (raced,) = outcomes["first"], outcomes["second"]
+    (taken,), (raced,) = firsts, seconds
     assert taken.status == "accepted"
     assert (raced.status, raced.record_id) == ("duplicate", taken.record_id)
     stored_records = db.session.execute(select(CreditRecord.id, CreditRecord.person_id).where(

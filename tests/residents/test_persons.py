@@ -5,11 +5,10 @@ import time
 from sqlalchemy import select
 
 from app.core.extensions import db
-from app.departments.models import Department
 from app.records.models import CreditRecord
-from app.records.services import ingest
 from app.residents.models import Person
 from app.residents.services import id_number_index
+from tests.delivery_support import delivery
 from tests.factories import issuer_for, new_id_number, record_payload
 
 
@@ -20,25 +19,17 @@ def test_a_person_created_by_a_concurrent_delivery_is_read_back(live_app):
     db.session.remove()
     created, errors, outcomes = threading.Event(), [], []
 
-    def deliver(department_id, hold, rtype):
-        with live_app.app_context():
-            try:
-                department = db.session.get(Department, department_id)
-                record = record_payload(id_number, "钱七", rtype)
-                outcomes.extend(ingest(department, [record]))
-                if hold:
-                    created.set()
-                    time.sleep(0.5)  # the other delivery inserts the same person meanwhile
-                db.session.commit()
-            except Exception as exc:  # reported to the test below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def hold():
+        created.set()
+        time.sleep(0.5)  # the other delivery inserts the same person meanwhile
 
-    first = threading.Thread(target=deliver, args=(departments[0], True, "blood_donation"))
+    first = delivery(live_app, departments[0],
+                     [record_payload(id_number, "钱七", "blood_donation")], outcomes, errors,
+                     held=hold)
     first.start()
     assert created.wait(10), errors
-    second = threading.Thread(target=deliver, args=(departments[1], False, "honour_moral_model"))
+    second = delivery(live_app, departments[1],
+                      [record_payload(id_number, "钱七", "honour_moral_model")], outcomes, errors)
     second.start()
     first.join(30)
     second.join(30)

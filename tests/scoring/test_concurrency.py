@@ -15,6 +15,7 @@ from app.records.services import ingest
 from app.residents.services import register_resident
 from app.scoring.models import Score, ScoreRun
 from app.scoring.services import rescore_all
+from tests.delivery_support import delivery
 from tests.factories import issuer_for, new_id_number, new_phone, record_payload
 from tests.scoring.test_batch import AS_OF, assert_matches_engine, make_population
 
@@ -27,33 +28,23 @@ def test_concurrent_deliveries_for_one_person_are_both_scored(live_app):
     first_id, second_id = first_dept.id, second_dept.id
     db.session.commit()
     db.session.remove()
-    scored, errors = threading.Event(), []
+    scored, errors, outcomes = threading.Event(), [], []
 
-    def deliver(department_id, rtype, hold):
-        with live_app.app_context():
-            try:
-                from app.departments.models import Department
+    def hold():
+        scored.set()
+        time.sleep(0.5)  # the other delivery scores while this one is uncommitted
 
-                department = db.session.get(Department, department_id)
-                outcomes = ingest(department, [record_payload(id_number, "孙八", rtype)])
-                assert outcomes[0].status == "accepted"
-                if hold:
-                    scored.set()
-                    time.sleep(0.5)  # the other delivery scores while this one is uncommitted
-                db.session.commit()
-            except Exception as exc:  # reported to the test below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    holder = threading.Thread(target=deliver, args=(first_id, "blood_donation", True))
+    holder = delivery(live_app, first_id, [record_payload(id_number, "孙八", "blood_donation")],
+                      outcomes, errors, held=hold)
     holder.start()
     assert scored.wait(10)
-    other = threading.Thread(target=deliver, args=(second_id, "honour_moral_model", False))
+    other = delivery(live_app, second_id, [record_payload(id_number, "孙八", "honour_moral_model")],
+                     outcomes, errors)
     other.start()
     holder.join(30)
     other.join(30)
     assert not errors
+    assert [outcome.status for outcome in outcomes] == ["accepted", "accepted"]
     db.session.remove()
     assert db.session.get(Score, person_id).score == 100 + 5 + 15
 
