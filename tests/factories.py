@@ -18,13 +18,19 @@ from app.records.services import ingest
 from app.residents.services import register_resident
 
 _rng = random.Random()
+_issued_ids = set()  # the bodies of the ID numbers `new_id_number` handed out
 
 
 def new_id_number(birth: date | None = None) -> str:
-    """A valid ID number (born 1984–2005 unless given; 410102 is valid for those years)."""
-    birth = birth or date(1984, 1, 1) + timedelta(days=_rng.randint(0, 21 * 365))
-    body = f"410102{birth:%Y%m%d}{_rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """A valid ID number never handed out before in this test run (born 1984–2005 unless given;
+    410102 is valid for those years). A number drawn again would name a person who already
+    exists, perhaps with an account: made earlier in the same test, or committed by another."""
+    while True:
+        day = birth or date(1984, 1, 1) + timedelta(days=_rng.randint(0, 21 * 365))
+        body = f"410102{day:%Y%m%d}{_rng.randint(0, 999):03d}"
+        if body not in _issued_ids:
+            _issued_ids.add(body)
+            return body + ric.calc_check_digit(body + "0")
 
 
 def new_phone() -> str:
