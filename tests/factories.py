@@ -19,6 +19,7 @@ from app.residents.services import register_resident
 
 _rng = random.Random()
 _issued_ids = set()  # the bodies of the ID numbers `new_id_number` handed out
+_issued_phones = set()  # and the numbers `new_phone` did
 
 
 def new_id_number(birth: date | None = None) -> str:
@@ -34,7 +35,12 @@ def new_id_number(birth: date | None = None) -> str:
 
 
 def new_phone() -> str:
-    return f"15{_rng.randint(0, 10**9 - 1):09d}"
+    """A mobile number never handed out before in this test run (a phone has one account)."""
+    while True:
+        phone = f"15{_rng.randint(0, 10**9 - 1):09d}"
+        if phone not in _issued_phones:
+            _issued_phones.add(phone)
+            return phone
 
 
 def issuer_code(rtype: str) -> str:

@@ -15,3 +15,10 @@ def test_an_id_number_is_never_handed_out_twice(monkeypatch):
     second = factories.new_id_number()
     assert second != first
     assert ric.is_valid(first) and ric.is_valid(second)
+
+
+def test_a_phone_number_is_never_handed_out_twice(monkeypatch):
+    monkeypatch.setattr(factories, "_rng", random.Random(1))
+    first = factories.new_phone()
+    monkeypatch.setattr(factories, "_rng", random.Random(1))
+    assert factories.new_phone() != first
