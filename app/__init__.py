@@ -20,7 +20,6 @@ to this plan.
     resident_web, merchant_web, web, demo, admin: the outer rooms, which call services
 """
 import os
-from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -54,6 +53,7 @@ def trust_proxies(app):
 def register_extensions(app):
     from app.core import auth  # noqa: F401 - installs the session user loader
     from app.core.http import register_hooks, select_locale
+    from app.core.migrations import init_migrations
     from app.core.redis import init_redis
     from app.residents.identity import init_identity
     from app.residents.sms import init_sms
@@ -62,7 +62,7 @@ def register_extensions(app):
     init_sms(app)
     init_identity(app)
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
+    init_migrations(app)
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale)
@@ -70,10 +70,6 @@ def register_extensions(app):
     extensions.api.init_app(app)
     register_hooks(app)
     _import_models()
-
-
-def _migrations_dir():
-    return str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def _import_models():

@@ -74,7 +74,7 @@ def id_numbers(count, rng):
 def seed(env, args, rng):
     """Migrate, load the scheme, create the departments and the sampled residents."""
     os.environ.update(env)
-    from flask_migrate import upgrade
+    from app.core.migrations import upgrade
 
     from app import create_app
     from app.catalogue.services import SCHEMES_DIR, current_scheme, publish_scheme, read_scheme_file

@@ -169,7 +169,7 @@ def main():
         driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         app = create_app({"SQLALCHEMY_DATABASE_URI": driver_url})
         with app.app_context():
-            from flask_migrate import upgrade
+            from app.core.migrations import upgrade
             from sqlalchemy import text
 
             from app.catalogue.services import current_scheme, load_default_scheme

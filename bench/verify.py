@@ -94,7 +94,7 @@ def parse_args():
 def seed(env, args, token_file):
     """Migrate, load the scheme, create a merchant and residents, write fresh tokens to a file."""
     os.environ.update(env)
-    from flask_migrate import upgrade
+    from app.core.migrations import upgrade
     from stdnum.cn import ric, uscc
 
     from app import create_app

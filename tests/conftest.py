@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
-from flask_migrate import upgrade
+from app.core.migrations import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url

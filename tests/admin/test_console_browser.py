@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from flask_migrate import upgrade
+from app.core.migrations import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
+from app.core.migrations import downgrade, upgrade
 
 from app import create_app
 from app.core.audit import seal, verify_chain
