@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
-from app.core.migrations import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -19,6 +18,7 @@ from app import create_app
 from app.catalogue.services import load_default_scheme
 from app.core import extensions
 from app.core.extensions import db
+from app.core.migrations import upgrade
 from app.core.redis import get_redis
 
 pytest_plugins = ["tests.factories", "tests.resident_support", "tests.verification_support"]

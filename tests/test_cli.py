@@ -2,12 +2,13 @@
 import csv
 import json
 import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from app.core.migrations import downgrade, upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -15,6 +16,7 @@ from app import create_app
 from app.catalogue.services import SCHEMES_DIR, current_scheme
 from app.core.crypto import hash_api_key
 from app.core.extensions import db
+from app.core.migrations import downgrade, upgrade
 from app.core.passwords import check_password
 from app.core.time import city_today
 from app.departments.models import Department
@@ -279,6 +281,22 @@ def scratch_database(tmp_path):
                           "WHERE datname = :n"), {"n": name})
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+def test_alembic_is_imported_only_once_a_migration_runs(tmp_path):
+    """Building the app (every command and worker does) leaves Alembic out; `flask db` brings it."""
+    script = (
+        "import sys\n"
+        "from app import create_app\n"
+        "app = create_app(instance_path=sys.argv[1])\n"
+        "print('alembic' in sys.modules)\n"
+        "app.test_cli_runner().invoke(args=['db', '--help'])\n"
+        "print('alembic' in sys.modules, 'migrate' in app.extensions)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env,
+                         cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["False", "True True"]
 
 
 def test_migrations_downgrade_to_base_and_upgrade_again(base_app, scratch_database):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from app.core.migrations import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.core.extensions import db
+from app.core.migrations import upgrade
 from app.core.redis import get_redis
 from app.governance.models import Repair
 from app.governance.repairs import file_repair

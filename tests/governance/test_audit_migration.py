@@ -7,12 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from app.core.migrations import downgrade, upgrade
 
 from app import create_app
 from app.core.audit import seal, verify_chain
 from app.core.db import UTCDateTime
 from app.core.extensions import db
+from app.core.migrations import downgrade, upgrade
 from tests.test_cli import scratch_database  # noqa: F401 - the fixture
 
 BEFORE = "20261201_access_log"
