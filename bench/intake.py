@@ -1,7 +1,7 @@
 """Benchmark record intake (the API and the CLI import) against a raw COPY of the same rows, and
 how soon a single delivery shows in the stored score while the API is busy.
 
-    python bench/intake.py [--rows 100000] [--clients 2] [--workers 4]
+    python bench/intake.py [--rows 100000] [--clients 2] [--workers 4] [--rounds 3] [--cli-only]
 
 Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default db 12 on
@@ -11,12 +11,13 @@ while the API is timed). Then, in one run: (1) `--clients` clients post the rows
 1,000 to `POST /api/v1/records`, each as its own department, while a sampler (a process of its
 own) delivers single records for consenting residents and times each from the request until the
 stored score has changed (after one delivery to each worker, so that no worker's first request
-is timed); (2) `flask records import` takes the same rows from a CSV file in its default batches
-(the time includes starting the command; the rate without it is shown too); (3) a raw `COPY` of
-the same rows into credit_records.
-Each method has its own source ids, so each really inserts. Prints rows/s of each, the ratios to
-COPY (targets: API >= 25 % at 2 clients, CLI >= 50 %) and the freshness p50/p95 (target p95 <=
-100 ms).
+is timed); then, in turns for `--rounds` rounds (the machine's speed drifts from one phase to
+the next), (2) `flask records import` takes the same rows from a CSV file in its default batches
+(the time includes starting the command; the rate without it is shown too) and (3) a raw `COPY`
+of the same rows goes into credit_records. `--cli-only` skips the API.
+Each method and round has its own source ids, so each really inserts. Prints rows/s of each,
+the ratios to COPY's median (targets: API >= 25 % at 2 clients, CLI >= 50 %: the median of the
+rounds') and the freshness p50/p95 (target p95 <= 100 ms).
 """
 import argparse
 import csv
@@ -49,6 +50,9 @@ def parse_args():
     parser.add_argument("--rows", type=int, default=100_000, help="rows per method")
     parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    # the machine's speed drifts from one phase to the next: the import and COPY are timed in
+    # turns, and the ratio is the median of the rounds'
+    parser.add_argument("--rounds", type=int, default=3, help="import-then-COPY rounds")
     parser.add_argument("--cli-only", action="store_true",
                         help="time only the CLI import and COPY (no API, no freshness)")
     parser.add_argument("--people", type=int, default=5000, help="distinct persons in the rows")
@@ -74,11 +78,10 @@ def id_numbers(count, rng):
 def seed(env, args, rng):
     """Migrate, load the scheme, create the departments and the sampled residents."""
     os.environ.update(env)
-    from app.core.migrations import upgrade
-
     from app import create_app
     from app.catalogue.services import SCHEMES_DIR, current_scheme, publish_scheme, read_scheme_file
     from app.core.extensions import db
+    from app.core.migrations import upgrade
     from app.departments.services import create_department
     from app.residents.services import register_resident
     from app.scoring.services import rescore_people
@@ -236,13 +239,13 @@ def cli_start_up(env):
     return time.perf_counter() - started
 
 
-def cli_phase(env, workdir, rows):
-    path = workdir / "records.csv"
+def cli_phase(env, workdir, rows, prefix):
+    path = workdir / f"{prefix}.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["source_id", "id_number", "name", "type", "occurred_at", "document_ref"])
         for i, (id_number, rtype, occurred) in enumerate(rows):
-            writer.writerow([f"cli-{i}", id_number, "测试", rtype, occurred, DOCUMENT_REF])
+            writer.writerow([f"{prefix}-{i}", id_number, "测试", rtype, occurred, DOCUMENT_REF])
     started = time.perf_counter()
     result = subprocess.run(
         [str(ROOT / ".venv/bin/flask"), "records", "import", str(path), "--department", "cli"],
@@ -252,13 +255,13 @@ def cli_phase(env, workdir, rows):
     return elapsed, accepted
 
 
-def copy_phase(url, keys, rows, prefix="api"):
-    """COPY the same rows, persons resolved beforehand (as a bulk loader would: here from the
-    rows of `prefix` (the API's, or the CLI's), which named the same persons)."""
+def copy_phase(url, keys, rows, imported, prefix):
+    """COPY the same rows under source ids `prefix`-n, persons resolved beforehand (as a bulk
+    loader would: here from the rows the import took under `imported`-n, the same persons)."""
     with psycopg.connect(url) as conn:
         persons = dict(conn.execute(
             "SELECT CAST(split_part(source_id, '-', 2) AS INTEGER), person_id FROM credit_records"
-            " WHERE source_id LIKE %s", (f"{prefix}%",)).fetchall())
+            " WHERE source_id LIKE %s", (f"{imported}-%",)).fetchall())
         stamp = conn.execute("SELECT now()").fetchone()[0]
         department = keys["copy_id"]
         started = time.perf_counter()
@@ -267,7 +270,7 @@ def copy_phase(url, keys, rows, prefix="api"):
                 " units, attributes, document_ref, status, created_at, updated_at) FROM STDIN"
         ) as copy:
             for i, (_id_number, rtype, occurred) in enumerate(rows):
-                copy.write_row((department, f"copy-{i}", persons[i], rtype, occurred, 1, "{}",
+                copy.write_row((department, f"{prefix}-{i}", persons[i], rtype, occurred, 1, "{}",
                                 DOCUMENT_REF, "active", stamp, stamp))
         conn.commit()
         return time.perf_counter() - started, len(rows)
@@ -295,11 +298,8 @@ def main():
         redis.Redis.from_url(args.redis_url).flushdb()
         compile_bytecode()
         if args.cli_only:
-            cli_time, cli_rows = cli_phase(env, workdir, rows)
-            start_up = cli_start_up(env)
-            copy_time, copy_rows = copy_phase(url, keys, rows, prefix="cli")
-            print_rates(args, rows, (copy_time, copy_rows), None, (cli_time, cli_rows, start_up),
-                        None)
+            rounds = import_and_copy(args, env, workdir, url, keys, rows)
+            print_rates(args, rows, None, rounds, None)
             return
         server, base = start_gunicorn(env, args.workers, preload=True)
 
@@ -317,34 +317,47 @@ def main():
         sampler.join()
         stop(server)
         server = None
-        cli_time, cli_rows = cli_phase(env, workdir, rows)
-        start_up = cli_start_up(env)
-        copy_time, copy_rows = copy_phase(url, keys, rows)
-        print_rates(args, rows, (copy_time, copy_rows), (api_time, api_rows),
-                    (cli_time, cli_rows, start_up), (times, refused))
+        print_rates(args, rows, (api_time, api_rows),
+                    import_and_copy(args, env, workdir, url, keys, rows), (times, refused))
     finally:
         stop(server)
         drop_database(args.database_url, name)
 
 
-def print_rates(args, rows, copy, api, cli, fresh):
-    copy_time, copy_rows = copy
-    copy_rate = copy_rows / copy_time
+def import_and_copy(args, env, workdir, url, keys, rows):
+    """[((COPY seconds, rows), (import seconds, rows, the command's start-up))], one per round:
+    the import, then COPY, each round under source ids of its own."""
+    rounds = []
+    for number in range(args.rounds):
+        cli_time, cli_rows = cli_phase(env, workdir, rows, f"cli{number}")
+        start_up = cli_start_up(env)
+        rounds.append((copy_phase(url, keys, rows, f"cli{number}", f"copy{number}"),
+                       (cli_time, cli_rows, start_up)))
+    return rounds
+
+
+def print_rates(args, rows, api, rounds, fresh):
+    copy_rates = [copy_rows / copy_time for (copy_time, copy_rows), _cli in rounds]
+    copy_rate = statistics.median(copy_rates)
     print(f"\n{len(rows):,} rows per method, API batches of {BATCH}, gunicorn {args.workers} sync "
           f"workers, PostgreSQL + Redis; load {load()}")
-    print(f"COPY        {copy_rate:9.0f} rows/s   ({copy_rows:,} rows in {copy_time:.2f} s)")
+    print(f"COPY        {copy_rate:9.0f} rows/s   (median of {len(rounds)} rounds: "
+          + " / ".join(f"{copy_time:.2f}" for (copy_time, _r), _cli in rounds) + " s)")
     if api is not None:
         api_time, api_rows = api
         print(f"API         {api_rows / api_time:9.0f} rows/s   ({api_rows:,} accepted in "
               f"{api_time:.2f} s, {args.clients} clients)   {api_rows / api_time / copy_rate:6.1%}"
               f" of COPY (target >= 25 %)")
-    cli_time, cli_rows, start_up = cli
-    print(f"CLI import  {cli_rows / cli_time:9.0f} rows/s   ({cli_rows:,} accepted in "
-          f"{cli_time:.2f} s, start-up included)   {cli_rows / cli_time / copy_rate:6.1%}"
-          f" of COPY (target >= 50 %)")
-    print(f"  without   {cli_rows / (cli_time - start_up):9.0f} rows/s   (the command starts and "
-          f"stops in {start_up:.2f} s)   {cli_rows / (cli_time - start_up) / copy_rate:6.1%}"
-          f" of COPY")
+    ratios, without = [], []
+    for number, ((copy_time, copy_rows), (cli_time, cli_rows, start_up)) in enumerate(rounds, 1):
+        copy = copy_rows / copy_time
+        ratios.append(cli_rows / cli_time / copy)
+        without.append(cli_rows / (cli_time - start_up) / copy)
+        print(f"round {number}     CLI import {cli_rows / cli_time:6.0f} rows/s ({cli_rows:,} "
+              f"accepted in {cli_time:.2f} s, start-up {start_up:.2f} s), COPY {copy:6.0f} rows/s: "
+              f"{ratios[-1]:6.1%} ({without[-1]:.1%} without start-up)")
+    print(f"CLI import  {statistics.median(ratios):9.1%} of COPY, median of the rounds "
+          f"(target >= 50 %); {statistics.median(without):.1%} without the command's start-up")
     if fresh is not None and fresh[0]:  # every gunicorn worker served a delivery before (`warm_up`)
         times, refused = fresh
         print(f"freshness   p50 {percentile(times, 50):6.1f} ms   p95 {percentile(times, 95):6.1f} ms"

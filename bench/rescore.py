@@ -169,11 +169,11 @@ def main():
         driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
         app = create_app({"SQLALCHEMY_DATABASE_URI": driver_url})
         with app.app_context():
-            from app.core.migrations import upgrade
             from sqlalchemy import text
 
             from app.catalogue.services import current_scheme, load_default_scheme
             from app.core.extensions import db
+            from app.core.migrations import upgrade
             from app.departments.services import create_department
 
             if args.reuse:

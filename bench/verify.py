@@ -1,6 +1,6 @@
 """Benchmark credit-code verification against a trivial health endpoint on the same server.
 
-    python bench/verify.py [--connections 32] [--duration 10] [--workers N]
+    python bench/verify.py [--connections 32] [--duration 10] [--rounds 3] [--workers N]
         [--worker-class sync|gthread --worker-threads T] [--preload] [--idempotency-keys]
 
 Creates (and drops) its own PostgreSQL database next to DATABASE_URL (default
@@ -8,17 +8,20 @@ postgresql://postgres@127.0.0.1:5432/test) and uses Redis at REDIS_URL (default 
 127.0.0.1:6379). Seeds a merchant, a benefit without limits and residents, signs enough fresh
 credit codes for every request, starts gunicorn on loopback (4 sync workers unless told
 otherwise) and, in one run, drives both endpoints with wrk at the same concurrency against
-that one server: `GET /healthz`, then the floor `POST /api/bench/floor` (only the irreducible
+that one server: `GET /healthz`, then, in turns for `--rounds` rounds (the machine's speed
+drifts from one phase to the next), the floor `POST /api/bench/floor` (only the irreducible
 work: parse the body, one Ed25519 verify, one INSERT … ON CONFLICT DO NOTHING and a durable
-commit on the same pool; served by bench/floor_wsgi.py, not by the application), then
+commit on the same pool; served by bench/floor_wsgi.py, not by the application) and
 `POST /api/v1/verifications` with a new token per request (a Lua script; `--idempotency-keys`
-adds a fresh key to each, as the merchant kit does). Prints requests/s and p50/p99 latency of
-each, and verification ÷ floor (target >= 70 %, p99 <= 100 ms at 32) beside verification ÷ health.
+adds a fresh key to each, as the merchant kit does). Prints each round's requests/s, p99 and
+verification ÷ floor, then the medians of the rounds (target >= 70 %, p99 <= 100 ms at 32)
+beside verification ÷ health.
 """
 import argparse
 import os
 import re
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +51,7 @@ end
 function init(args)
   threads = tonumber(args[2])
   for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
-  counter = id
+  counter = tonumber(args[7]) + id
   benefit = args[3]
   key = args[4]
   idempotency = args[5] == "1"
@@ -74,7 +77,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and round")
+    # the machine's speed drifts from one phase to the next: the floor and the verification are
+    # measured in turns, and the ratio is the median of the rounds'
+    parser.add_argument("--rounds", type=int, default=3, help="floor-then-verify rounds")
     # 2 x cores + 1 = 5 sync workers, or gthread workers, verified fewer requests per second here:
     # wrk, PostgreSQL and Redis share the two cores with them
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
@@ -84,7 +90,7 @@ def parse_args():
     parser.add_argument("--idempotency-keys", action="store_true",
                         help="send a fresh Idempotency-Key with every verification, as the merchant kit does")
     parser.add_argument("--residents", type=int, default=500)
-    parser.add_argument("--tokens", type=int, default=40_000)
+    parser.add_argument("--tokens", type=int, default=40_000, help="fresh codes per round")
     parser.add_argument("--database-url",
                         default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
@@ -94,13 +100,13 @@ def parse_args():
 def seed(env, args, token_file):
     """Migrate, load the scheme, create a merchant and residents, write fresh tokens to a file."""
     os.environ.update(env)
-    from app.core.migrations import upgrade
     from stdnum.cn import ric, uscc
 
     from app import create_app
     from app.benefits.models import Benefit
     from app.catalogue.services import load_default_scheme
     from app.core.extensions import db
+    from app.core.migrations import upgrade
     from app.credit_codes import codes, keys, tokens
     from app.merchants import services as merchant_services
     from app.residents.services import register_resident
@@ -132,7 +138,7 @@ def seed(env, args, token_file):
         sign, subject_secret = keys.signer(signing_key), codes._subject_secret()
         expires = int(time.time()) + 1800
         with open(token_file, "w") as out:
-            for n in range(args.tokens):
+            for n in range(args.tokens * args.rounds):
                 token_id = secrets.token_bytes(8)
                 subject = tokens.mask_subject(subject_secret, residents[n % len(residents)].id, token_id)
                 out.write(tokens.encode(signing_key.kid, expires, token_id, subject, sign) + "\n")
@@ -250,41 +256,64 @@ def main():
         _out, health = wrk(args, f"{base}/healthz")
         script_args = (str(token_file), str(args.threads), "bench_benefit", key,
                        "1" if args.idempotency_keys else "0")
-        # the floor only records token ids in its own table, so the tokens stay fresh
-        floor = cpu_per_request(server, url, args.redis_url, lambda: wrk(
-            args, f"{base}/api/bench/floor", str(script), (*script_args, "/api/bench/floor"))[1])
-        verify = cpu_per_request(server, url, args.redis_url, lambda: wrk(
-            args, f"{base}/api/v1/verifications", str(script),
-            (*script_args, "/api/v1/verifications"))[1])
+        # the floor only records token ids in its own table, so the tokens stay fresh; each
+        # round takes codes of its own
+        rounds = []
+        for number in range(args.rounds):
+            offset = str(number * args.tokens)
+            floor = cpu_per_request(server, url, args.redis_url, lambda: wrk(
+                args, f"{base}/api/bench/floor", str(script),
+                (*script_args, "/api/bench/floor", offset))[1])
+            verify = cpu_per_request(server, url, args.redis_url, lambda: wrk(
+                args, f"{base}/api/v1/verifications", str(script),
+                (*script_args, "/api/v1/verifications", offset))[1])
+            rounds.append((floor, verify))
         with psycopg.connect(url) as conn:
             granted = conn.execute("SELECT COUNT(*) FROM redemptions").fetchone()[0]
-        print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
-              f" x {args.worker_threads} threads{' preloaded' if args.preload else ''}, "
-              f"{args.duration} s per endpoint, PostgreSQL + Redis"
-              f"{', an Idempotency-Key per verification' if args.idempotency_keys else ''}")
-        print(f"health      {health['rps']:9.0f} req/s   p50 {health['p50']:6.1f} ms   "
-              f"p99 {health['p99']:6.1f} ms   ({health['requests']} requests, "
-              f"{health['non2xx']} non-2xx)")
-        print(f"floor       {floor['rps']:9.0f} req/s   p50 {floor['p50']:6.1f} ms   "
-              f"p99 {floor['p99']:6.1f} ms   ({floor['requests']} requests, "
-              f"{floor['non2xx']} non-2xx)")
-        print(f"verify      {verify['rps']:9.0f} req/s   p50 {verify['p50']:6.1f} ms   "
-              f"p99 {verify['p99']:6.1f} ms   ({verify['requests']} requests, "
-              f"{verify['non2xx']} non-2xx, {granted} granted)")
-        print(f"ratio       {verify['rps'] / floor['rps']:9.1%} of the floor   "
-              f"(target >= 70 %, p99 <= 100 ms)")
-        print(f"            {verify['rps'] / health['rps']:9.1%} of health")
-        print("CPU ms per request (floor / verify): " + ", ".join(
-            f"{group} {floor['cpu_ms'][group]:.2f} / {verify['cpu_ms'][group]:.2f}"
-            for group in verify["cpu_ms"]))
+        report(args, health, rounds, granted)
+    finally:
+        stop(server)
+        drop_database(args.database_url, name)
+
+
+def report(args, health, rounds, granted):
+    print(f"\nconcurrency {args.connections}, gunicorn {args.workers} {args.worker_class} workers"
+          f" x {args.worker_threads} threads{' preloaded' if args.preload else ''}, "
+          f"{args.rounds} rounds of {args.duration} s per endpoint, PostgreSQL + Redis"
+          f"{', an Idempotency-Key per verification' if args.idempotency_keys else ''}")
+    print(f"health      {health['rps']:9.0f} req/s   p50 {health['p50']:6.1f} ms   "
+          f"p99 {health['p99']:6.1f} ms   ({health['requests']} requests, "
+          f"{health['non2xx']} non-2xx)")
+    for number, (floor, verify) in enumerate(rounds, start=1):
+        print(f"round {number}     floor {floor['rps']:6.0f} req/s  p99 {floor['p99']:6.1f} ms   "
+              f"verify {verify['rps']:6.0f} req/s  p99 {verify['p99']:6.1f} ms   "
+              f"{verify['rps'] / floor['rps']:6.1%} of the floor   (non-2xx "
+              f"{floor['non2xx']} / {verify['non2xx']})")
+    floors, verifies = [f for f, _v in rounds], [v for _f, v in rounds]
+    print(f"verify      {sum(v['requests'] for v in verifies)} requests in all rounds, {granted} granted")
+    ratios = [v["rps"] / f["rps"] for f, v in rounds]
+    print(f"ratio       {statistics.median(ratios):9.1%} of the floor, median of the rounds   "
+          f"(target >= 70 %)")
+    print(f"p99         {statistics.median(v['p99'] for v in verifies):9.1f} ms, median of the "
+          f"rounds (the floor's {statistics.median(f['p99'] for f in floors):.1f} ms; "
+          f"target <= 100 ms)")
+    print(f"            {statistics.median(v['rps'] for v in verifies) / health['rps']:9.1%} "
+          f"of health")
+    print("CPU ms per request (floor / verify): " + ", ".join(
+        f"{group} {_cpu_ms(floors, group):.2f} / {_cpu_ms(verifies, group):.2f}"
+        for group in verifies[0]["cpu_ms"]))
+    for verify in verifies:
         if verify["socket_errors"]:
             print("wrk: " + verify["socket_errors"])
         if verify["requests"] > args.tokens:
             print(f"note: {verify['requests'] - args.tokens} requests reused a token "
                   "(answered already_used); raise --tokens")
-    finally:
-        stop(server)
-        drop_database(args.database_url, name)
+
+
+def _cpu_ms(phases, group):
+    """CPU milliseconds per request of `group` over the phases together."""
+    return (sum(p["cpu_ms"][group] * p["requests"] for p in phases)
+            / sum(p["requests"] for p in phases))
 
 
 if __name__ == "__main__":
