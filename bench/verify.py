@@ -290,7 +290,8 @@ def report(args, health, rounds, granted):
               f"{verify['rps'] / floor['rps']:6.1%} of the floor   (non-2xx "
               f"{floor['non2xx']} / {verify['non2xx']})")
     floors, verifies = [f for f, _v in rounds], [v for _f, v in rounds]
-    print(f"verify      {sum(v['requests'] for v in verifies)} requests in all rounds, {granted} granted")
+    print(f"verify      {sum(v['requests'] for v in verifies)} requests in all rounds, "
+          f"{granted} granted")
     ratios = [v["rps"] / f["rps"] for f, v in rounds]
     print(f"ratio       {statistics.median(ratios):9.1%} of the floor, median of the rounds   "
           f"(target >= 70 %)")
