@@ -5,7 +5,8 @@ must set off work in a higher one it sends a signal (`records.signals`, `residen
 that the higher room connects to in `register_domains`. `tests/test_layers.py` holds the code
 to this plan.
 
-    core          db, crypto, audit log, errors, Redis, jobs, config, extensions, sign-in
+    core          db, crypto, audit log, errors, Redis, jobs, config, extensions, sign-in,
+                  migrations
     catalogue     scheme versions, record types, the scheme's rules
     residents     persons (record subjects) and their accounts; locks on persons
     departments   who delivers records, and their keys

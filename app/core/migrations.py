@@ -11,19 +11,19 @@ import click
 from flask import current_app, g
 from flask.cli import ScriptInfo, with_appcontext
 
+from app.core.extensions import db
+
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent.parent / "migrations")
 
 
 def init_migrations(app):
-    app.cli.add_command(db)
+    app.cli.add_command(migration_commands)
 
 
 def bind(app):
     """Bind Flask-Migrate to `app` (once), as its commands and `migrations/env.py` expect."""
     if "migrate" not in app.extensions:
         from flask_migrate import Migrate
-
-        from app.core.extensions import db
 
         Migrate(app, db, directory=MIGRATIONS_DIR)
 
@@ -48,10 +48,10 @@ class _Commands(click.Group):
     """Flask-Migrate's commands, looked up once one is asked for."""
 
     def _commands(self, ctx) -> click.Group:
-        from flask_migrate.cli import db as commands
+        from flask_migrate.cli import db as flask_migrate_commands
 
         bind(ctx.ensure_object(ScriptInfo).load_app())
-        return commands
+        return flask_migrate_commands
 
     def list_commands(self, ctx):
         return self._commands(ctx).list_commands(ctx)
@@ -61,13 +61,13 @@ class _Commands(click.Group):
 
 
 # the group of `flask_migrate.cli.db` with its options, which its commands read from `g`
-@click.group(cls=_Commands)
+@click.group("db", cls=_Commands)
 @click.option("-d", "--directory", default=None,
               help='Migration script directory (default is "migrations")')
 @click.option("-x", "--x-arg", multiple=True,
               help="Additional arguments consumed by custom env.py scripts")
 @with_appcontext
-def db(directory, x_arg):
+def migration_commands(directory, x_arg):
     """Perform database migrations."""
     g.directory = directory
     g.x_arg = x_arg
