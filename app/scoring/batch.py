@@ -9,10 +9,11 @@ records by cap group (all uncapped records of a person fall in one group, each c
 year in its own) with one column per dimension; a second, small one applies the yearly caps and
 the dimensions' floors and caps; then the score range and the tier; finally the result is
 compared with the stored score and, in a nightly run over ranges, only what changed is kept: it
-rewrites the few scores that moved rather than every row. A range with no score stored yet (the
-first run) skips the comparison: its scores are inserted straight from the scoring and its
-history rows copied from them. A rescore of named persons (after their records changed) stores
-all of their scores, dated today.
+rewrites the few scores that moved rather than every row, and writes each moved score's old
+value, with the day it took effect, to the history. A range with no score stored yet (the first
+run) skips the comparison: its scores are inserted straight from the scoring, with no history
+(nothing came before them). A rescore of named persons (after their records changed) stores all
+of their scores, dated today.
 
 Each score also keeps its next change: the first day on which one of the person's records will
 count other points (a record taking effect, starting to fade, its truncated share stepping
@@ -31,20 +32,8 @@ from app.core.db import UTCDateTime, array_text
 from app.core.extensions import db
 from app.scoring.scoring_sql import CHANGED_SCORES, DIALECT_SQL, FIRST_SCORES, scoring_sql
 
-# the history rows of a range's first scores, copied from them (`FIRST_SCORES`)
-_FIRST_HISTORY = """
-INSERT INTO score_history (person_id, day, score, tier)
-SELECT person_id, as_of, score, tier FROM scores WHERE person_id >= :lo AND person_id < :hi
-"""
-
-# whether a range has a score stored, or a history row for the day (so that inserting each
-# would conflict)
-_ANY_STORED = """
-SELECT 1 FROM scores WHERE person_id >= :lo AND person_id < :hi
-UNION ALL
-SELECT 1 FROM score_history WHERE person_id >= :lo AND person_id < :hi AND day = :as_of
-LIMIT 1
-"""
+# whether a range has a score stored (so that inserting its scores would conflict)
+_ANY_STORED = "SELECT 1 FROM scores WHERE person_id >= :lo AND person_id < :hi LIMIT 1"
 
 # Whose score can differ on :as_of from the one stored: a person with a record written since
 # :since, a resident who consented since, one whose stored score reaches its next change (or
@@ -63,23 +52,29 @@ SELECT res.person_id FROM residents res WHERE res.consented_at IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.person_id = res.person_id)
 """
 
+# A moved score's old value, from the day it took effect. A value that took effect on the day
+# scored (or later: a run for an earlier day) is replaced within its day and leaves no row.
 _HISTORY = """
 INSERT INTO score_history (person_id, day, score, tier)
-SELECT person_id, :as_of, score, tier FROM changed_scores WHERE moved = 1
+SELECT person_id, old_since, old_score, old_tier FROM changed_scores
+WHERE moved = 1 AND stored = 1 AND old_since < :as_of
 ON CONFLICT (person_id, day) DO UPDATE SET score = excluded.score, tier = excluded.tier
 """
 
 # New scores are inserted and stored ones updated, not upserted: the locks on the persons keep
 # any other writer away, and an insert that need not check for a conflict is twice as fast.
 _INSERT_NEW = """
-INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, next_change_on,
-                    computed_at)
-SELECT person_id, score, tier, :version, :as_of, dims, next_change_on, {now}
+INSERT INTO scores (person_id, score, tier, scheme_version, as_of, since, dimensions,
+                    next_change_on, computed_at)
+SELECT person_id, score, tier, :version, :as_of, :as_of, dims, next_change_on, {now}
 FROM changed_scores WHERE stored = 0
 """
 
+# a score that moved takes effect on the day scored; one rewritten for its totals, scheme or
+# next change alone keeps its day
 _UPDATE_STORED = """
 UPDATE scores SET score = c.score, tier = c.tier, scheme_version = :version, as_of = :as_of,
+    since = CASE WHEN c.moved = 1 THEN :as_of ELSE scores.since END,
     dimensions = c.dims, next_change_on = c.next_change_on, computed_at = {now}
 FROM changed_scores c WHERE c.stored = 1 AND scores.person_id = c.person_id
 """
@@ -141,7 +136,7 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
 
     Over a range, writes only the scores that changed (value, tier, dimension totals or
     scheme); with `candidates`, looks only at the range's persons in `score_candidates`; for a
-    set of persons, writes all of theirs. Adds a history row for each moved score or tier and
+    set of persons, writes all of theirs. Keeps each moved score's old value in the history and
     returns how many scores were written; appends them as `Change`s to `changes` when a list
     is given. `serial` keeps PostgreSQL from adding parallel workers to the scoring (other
     ranges keep the other cores busy). Runs in the caller's transaction.
@@ -201,12 +196,9 @@ def rescore(params: Rules, as_of: date, *, person_range=None, person_ids=None,
 
 
 def _store_first(params, sql, person_filter, values):
-    """Insert the scores of a range that has none stored, and a history row for each; return
-    how many."""
+    """Insert the scores of a range that has none stored; return how many."""
     session = db.session
     for statement in sql["sorted"]:
         session.execute(text(statement))
-    written = session.execute(text(scoring_sql(FIRST_SCORES, params, sql, person_filter,
-                                                values)), values).rowcount
-    session.execute(text(_FIRST_HISTORY), values)
-    return written
+    return session.execute(text(scoring_sql(FIRST_SCORES, params, sql, person_filter,
+                                            values)), values).rowcount

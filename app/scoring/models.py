@@ -9,7 +9,8 @@ from app.core.time import utcnow
 
 
 class Score(db.Model):
-    """A person's current score with its dimension totals."""
+    """A person's current score with its dimension totals, and the day its value and tier took
+    effect (the values before it are in `ScoreHistory`)."""
 
     __tablename__ = "scores"
 
@@ -20,6 +21,9 @@ class Score(db.Model):
     tier: Mapped[str] = mapped_column(String(30))
     scheme_version: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
+    # the day the score and tier took this value: first scored, or last moved (a rewrite of the
+    # totals, scheme or next change alone keeps it)
+    since: Mapped[date] = mapped_column(Date)
     # JSON text, not JSONB: the batch rescore writes it and compares it whole, and building or
     # parsing JSONB for each score would cost it more than the arithmetic
     dimensions: Mapped[dict] = mapped_column(JSON)
@@ -33,7 +37,9 @@ class Score(db.Model):
 
 
 class ScoreHistory(db.Model):
-    """The score on each day it changed; days in between carry the previous value."""
+    """A value a person's score had before its current one: from `day` until the next row's day
+    or, for the last row, the current score's `since`. The current value is kept only in
+    `Score`, so a person's first score writes no history row."""
 
     __tablename__ = "score_history"
 

@@ -89,21 +89,24 @@ WITH {types}, c AS (
     SELECT person_id, score, {tier_case} AS tier, nc, {dim_names} FROM scored
 )"""
 
+# the stored value, tier and day it took effect come along: a moved score's old value goes to
+# the history
 CHANGED_SCORES = _SCORING + """
 SELECT n.person_id, n.score, n.tier, {dims_json} AS dims, n.nc AS next_change_on,
        CASE WHEN {moved} THEN 1 ELSE 0 END AS moved,
-       CASE WHEN s.person_id IS NULL THEN 0 ELSE 1 END AS stored
+       CASE WHEN s.person_id IS NULL THEN 0 ELSE 1 END AS stored,
+       s.score AS old_score, s.tier AS old_tier, s.since AS old_since
 FROM n LEFT JOIN scores s ON s.person_id = n.person_id AND {score_filter}
 WHERE {keep}
 """
 
-# A range with no score stored (a first run): every score is new and moved, so they are
-# inserted straight from the scoring, and the history copied from them.
+# A range with no score stored (a first run): every score is new, so they are inserted straight
+# from the scoring, each taking effect on the day scored (no history: nothing came before).
 FIRST_SCORES = """
-INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions, next_change_on,
-                    computed_at)
+INSERT INTO scores (person_id, score, tier, scheme_version, as_of, since, dimensions,
+                    next_change_on, computed_at)
 """ + _SCORING + """
-SELECT n.person_id, n.score, n.tier, :version, :as_of, {dims_json}, n.nc, {now} FROM n
+SELECT n.person_id, n.score, n.tier, :version, :as_of, :as_of, {dims_json}, n.nc, {now} FROM n
 """
 
 # Only what counts now or later: a record worth no points, or faded out (fade_days is at

@@ -1,5 +1,6 @@
 """Computing, storing and reading scores."""
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -49,7 +50,8 @@ def stored_score_of(person_id_column):
 
 def rescore_people(person_ids, as_of: date | None = None, actor="system") -> int:
     """Recompute and store the scores of a set of people in one set-based pass; each score
-    that moved gets a history row and an audit entry. Returns how many were written."""
+    that moved keeps its old value in the history and gets an audit entry. Returns how many
+    were written."""
     ids = sorted(set(person_ids))
     if not ids:
         return 0
@@ -152,8 +154,16 @@ def forget_person(person_id: int) -> None:
     db.session.execute(delete(Score).where(Score.person_id == person_id))
 
 
-def history(person_id: int, since: date) -> list[ScoreHistory]:
-    """Score changes since `since`, plus the last change before it (the starting value)."""
+@dataclass(frozen=True)
+class ScoreChange:
+    day: date  # the score and tier hold from this day until the next change
+    score: int
+    tier: str
+
+
+def history(person_id: int, since: date) -> list[ScoreChange]:
+    """The score's changes since `since`, oldest first, starting with the value it had then
+    and ending with the current score (from the day it took effect)."""
     before = db.session.scalar(
         select(ScoreHistory).where(ScoreHistory.person_id == person_id, ScoreHistory.day < since)
         .order_by(ScoreHistory.day.desc()).limit(1)
@@ -162,4 +172,8 @@ def history(person_id: int, since: date) -> list[ScoreHistory]:
         select(ScoreHistory).where(ScoreHistory.person_id == person_id, ScoreHistory.day >= since)
         .order_by(ScoreHistory.day)
     ).all()
-    return ([before] if before else []) + list(after)
+    changes = [ScoreChange(h.day, h.score, h.tier) for h in ([before] if before else []) + after]
+    current = stored_score(person_id)
+    if current is not None:
+        changes.append(ScoreChange(current.since, current.score, current.tier))
+    return changes

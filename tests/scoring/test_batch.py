@@ -14,7 +14,7 @@ from app.records.models import CreditRecord
 from app.residents.services import get_or_create_person, new_resident
 from app.scoring.engine import compute
 from app.scoring.models import Score, ScoreHistory
-from app.scoring.services import facts_for, rescore_all, rescore_people
+from app.scoring.services import facts_for, history, rescore_all, rescore_people
 from tests.factories import new_id_number, new_phone
 
 AS_OF = date(2026, 6, 30)
@@ -138,31 +138,39 @@ def nightly(runner, day):
     return result.output
 
 
-def test_history_is_written_on_change_only(app, runner):
+def history_rows(person_ids):
+    return {(h.person_id, h.day): (h.score, h.tier) for h in db.session.scalars(
+        select(ScoreHistory).where(ScoreHistory.person_id.in_(person_ids)))}
+
+
+def test_history_keeps_each_moved_scores_old_value(app, runner):
     person_ids, consenting = make_population(5, people=40)
     first = AS_OF
     written = rescore_people(person_ids, as_of=first)
     assert written == len(consenting)
-    assert history_count(person_ids, first) == len(consenting)
+    # a first score has nothing before it: no history, and it holds from the day scored
+    assert history_count(person_ids) == 0
+    assert {db.session.get(Score, p).since for p in consenting} == {first}
 
     # the same day again: the persons' own rescore stores their scores, but nothing moved
     assert rescore_people(person_ids, as_of=first) == len(consenting)
-    assert history_count(person_ids) == len(consenting)
+    assert history_count(person_ids) == 0
     # and the nightly run over everyone rewrites none of them
     before = stored_at(person_ids)
     nightly(runner, first)
     assert stored_at(person_ids) == before
 
-    # a later day: a history row exactly for those whose score or tier moved
+    # a later day: exactly the scores or tiers that moved leave their old value, from the day
+    # it took effect, and hold their new one from that later day
     later = first + timedelta(days=300)
     before, after = engine_scores(consenting, first), engine_scores(consenting, later)
     moved = {p for p in consenting if before[p] != after[p]}
     assert moved, "the random population should have fading records"
     nightly(runner, later)
-    history = set(db.session.scalars(select(ScoreHistory.person_id).where(
-        ScoreHistory.person_id.in_(person_ids), ScoreHistory.day == later)))
-    assert history == moved
+    assert history_rows(person_ids) == {(p, first): before[p] for p in moved}
     assert_matches_engine(person_ids, consenting, later)
+    for person_id in consenting:
+        assert db.session.get(Score, person_id).since == (later if person_id in moved else first)
     changed = next(iter(moved))
     assert db.session.get(Score, changed).as_of == later
     # a score unchanged (value, totals and next change) is not rewritten by the nightly run: it
@@ -177,6 +185,21 @@ def test_history_is_written_on_change_only(app, runner):
     rescore_people(person_ids, as_of=later + timedelta(days=1))
     assert {s.as_of for s in db.session.scalars(select(Score).where(
         Score.person_id.in_(person_ids)))} == {later + timedelta(days=1)}
+
+def test_the_history_gives_the_score_of_each_day_scored(app, runner):
+    """Old values keep the day they took effect: read back, the value holding on each day a
+    nightly run scored is the engine's score of that day."""
+    person_ids, consenting = make_population(23, people=30)
+    days = [AS_OF + timedelta(days=n) for n in (0, 90, 200, 365, 800, 1500)]
+    for day in days:
+        nightly(runner, day)
+    assert history_count(person_ids) > 0
+    for person_id in consenting:
+        changes = history(person_id, days[0])
+        assert [c.day for c in changes] == sorted({c.day for c in changes})
+        for day in days:
+            held = [c for c in changes if c.day <= day][-1]
+            assert (held.score, held.tier) == engine_scores([person_id], day)[person_id], day
 
 
 def test_moved_scores_are_audited(app):
@@ -205,14 +228,15 @@ def test_rescoring_named_persons_stores_the_engines_scores(app, runner):
     assert stored_at(person_ids) == before
 
 
-def test_a_first_rescore_writes_every_score_with_its_history_once(app):
+def test_a_first_rescore_writes_every_score_once_and_no_history(app):
     person_ids, consenting = make_population(17, people=30)
     rescore_all(AS_OF, full=True)
     assert_matches_engine(person_ids, consenting, AS_OF)
-    assert history_count(person_ids, AS_OF) == len(consenting)
-    # scores gone but the day's history kept: the same day again updates that history
+    assert history_count(person_ids) == 0
+    assert {db.session.get(Score, p).since for p in consenting} == {AS_OF}
+    # scores gone (the range is scored as a first run again): the same day again stores them
     db.session.execute(delete(Score).where(Score.person_id.in_(person_ids)))
     assert rescore_all(AS_OF, full=True) >= len(consenting)
     db.session.expire_all()
     assert_matches_engine(person_ids, consenting, AS_OF)
-    assert history_count(person_ids) == len(consenting)
+    assert history_count(person_ids) == 0
