@@ -117,12 +117,9 @@ def test_an_extreme_population_matches_the_engine(app):
     assert_matches_engine(person_ids, consenting, AS_OF)
 
 
-def history_count(person_ids, day=None):
-    query = select(func.count()).select_from(ScoreHistory).where(
-        ScoreHistory.person_id.in_(person_ids))
-    if day is not None:
-        query = query.where(ScoreHistory.day == day)
-    return db.session.scalar(query)
+def history_count(person_ids):
+    return db.session.scalar(select(func.count()).select_from(ScoreHistory).where(
+        ScoreHistory.person_id.in_(person_ids)))
 
 
 def stored_at(person_ids):
@@ -185,6 +182,7 @@ def test_history_keeps_each_moved_scores_old_value(app, runner):
     rescore_people(person_ids, as_of=later + timedelta(days=1))
     assert {s.as_of for s in db.session.scalars(select(Score).where(
         Score.person_id.in_(person_ids)))} == {later + timedelta(days=1)}
+
 
 def test_the_history_gives_the_score_of_each_day_scored(app, runner):
     """Old values keep the day they took effect: read back, the value holding on each day a

@@ -44,7 +44,8 @@ def test_scores_take_the_day_of_their_value_and_a_downgrade_restores_the_history
                 connection.execute(sa.text(
                     "INSERT INTO scores (person_id, score, tier, scheme_version, as_of, dimensions,"
                     " computed_at, next_change_on) VALUES (:p, :s, :t, '2026.1', :d, '{}',"
-                    " CURRENT_TIMESTAMP, NULL)"), {"p": person_id, "s": score, "t": tier, "d": as_of})
+                    " CURRENT_TIMESTAMP, NULL)"),
+                    {"p": person_id, "s": score, "t": tier, "d": as_of})
             for person_id, day, score, tier in HISTORY:
                 connection.execute(sa.text(
                     "INSERT INTO score_history (person_id, day, score, tier)"
