@@ -57,6 +57,24 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture
+def scratch_app(base_app, tmp_path):
+    """An app on an empty database of its own (no migration run), inside its app context: for
+    tests that migrate up and down."""
+    if os.environ.get("DATABASE_URL"):
+        url, drop = _postgres_database()
+    else:
+        url, drop = f"sqlite:///{tmp_path / 'scratch.db'}", None
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url},
+                     instance_path=base_app.instance_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if drop is not None:
+        drop()
+
+
 @pytest.fixture(scope="session")
 def instance_path(tmp_path_factory):
     return str(tmp_path_factory.mktemp("instance"))

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select, text
 
-from app import create_app
 from app.catalogue.services import SCHEMES_DIR, current_scheme
 from app.core.crypto import hash_api_key
 from app.core.extensions import db
@@ -264,25 +262,6 @@ def test_a_broken_scheme_is_not_published(app, runner, tmp_path, change, message
 
 # --- migrations ---------------------------------------------------------------------------
 
-@pytest.fixture
-def scratch_database(tmp_path):
-    """A throw-away database on the same backend as the test run."""
-    if not os.environ.get("DATABASE_URL"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    base = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"credit_scratch_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :n"), {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
-
-
 def test_alembic_is_imported_only_once_a_migration_runs(tmp_path):
     """Building the app (every command and worker does) leaves Alembic out; `flask db` brings it."""
     script = (
@@ -299,26 +278,21 @@ def test_alembic_is_imported_only_once_a_migration_runs(tmp_path):
     assert out[:2] == ["False", "True True"]
 
 
-def test_migrations_downgrade_to_base_and_upgrade_again(base_app, scratch_database):
-    scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_database},
-                         instance_path=base_app.instance_path)
-    with scratch.app_context():
-        upgrade()
-        engine = db.engine
-        tables = set(inspect(engine).get_table_names())
-        assert {"persons", "residents", "credit_records", "scores", "score_history",
-                "audit_entries", "schemes", "record_types"} <= tables
-        downgrade(revision="base")
-        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-        upgrade()
-        assert set(inspect(engine).get_table_names()) == tables
-        # the append-only trigger came back with the table
+def test_migrations_downgrade_to_base_and_upgrade_again(scratch_app):
+    upgrade()
+    engine = db.engine
+    tables = set(inspect(engine).get_table_names())
+    assert {"persons", "residents", "credit_records", "scores", "score_history",
+            "audit_entries", "schemes", "record_types"} <= tables
+    downgrade(revision="base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    assert set(inspect(engine).get_table_names()) == tables
+    # the append-only trigger came back with the table
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO audit_entries (at, actor, action, object_type, data, prev_hash, hash) "
+            "VALUES (CURRENT_TIMESTAMP, 'a', 'b', 'c', '{}', 'p', 'h')"))
+    with pytest.raises(Exception, match="append-only"):
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO audit_entries (at, actor, action, object_type, data, prev_hash, hash) "
-                "VALUES (CURRENT_TIMESTAMP, 'a', 'b', 'c', '{}', 'p', 'h')"))
-        with pytest.raises(Exception, match="append-only"):
-            with engine.begin() as conn:
-                conn.execute(text("UPDATE audit_entries SET actor = 'x'"))
-        db.session.remove()
-        engine.dispose()
+            conn.execute(text("UPDATE audit_entries SET actor = 'x'"))

@@ -8,12 +8,10 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from app import create_app
 from app.core.audit import seal, verify_chain
 from app.core.db import UTCDateTime
 from app.core.extensions import db
 from app.core.migrations import downgrade, upgrade
-from tests.test_cli import scratch_database  # noqa: F401 - the fixture
 
 BEFORE = "20261201_access_log"
 _spec = importlib.util.spec_from_file_location(
@@ -47,28 +45,22 @@ def chain_the_old_way(connection, count=3):
     return hashes
 
 
-def test_an_old_chain_is_verified_relinked_and_restored_on_downgrade(base_app,
-                                                                     scratch_database):  # noqa: F811
-    scratch = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_database},
-                         instance_path=base_app.instance_path)
-    with scratch.app_context():
-        upgrade(revision=BEFORE)
-        engine = db.engine
-        with engine.begin() as connection:
-            old_hashes = chain_the_old_way(connection)
-        upgrade()
-        marker = db.session.execute(sa.text(
-            "SELECT data FROM audit_entries WHERE action = 'audit.chain_upgraded'")).scalar()
-        marker = marker if isinstance(marker, dict) else __import__("json").loads(marker)
-        assert marker == {"entries": 3, "old_last_hash": old_hashes[-1]}
-        seal()
-        db.session.commit()
-        assert verify_chain() == (4, None)
-        db.session.remove()
-        downgrade(revision=BEFORE)
-        with engine.connect() as connection:
-            hashes = connection.execute(sa.select(audit.c.hash).where(audit.c.seq <= 3)
-                                        .order_by(audit.c.seq)).scalars().all()
-        assert hashes == old_hashes
-        db.session.remove()
-        engine.dispose()
+def test_an_old_chain_is_verified_relinked_and_restored_on_downgrade(scratch_app):
+    upgrade(revision=BEFORE)
+    engine = db.engine
+    with engine.begin() as connection:
+        old_hashes = chain_the_old_way(connection)
+    upgrade()
+    marker = db.session.execute(sa.text(
+        "SELECT data FROM audit_entries WHERE action = 'audit.chain_upgraded'")).scalar()
+    marker = marker if isinstance(marker, dict) else __import__("json").loads(marker)
+    assert marker == {"entries": 3, "old_last_hash": old_hashes[-1]}
+    seal()
+    db.session.commit()
+    assert verify_chain() == (4, None)
+    db.session.remove()
+    downgrade(revision=BEFORE)
+    with engine.connect() as connection:
+        hashes = connection.execute(sa.select(audit.c.hash).where(audit.c.seq <= 3)
+                                    .order_by(audit.c.seq)).scalars().all()
+    assert hashes == old_hashes
